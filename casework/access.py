@@ -1,0 +1,239 @@
+"""The need-to-know door: who may see and change which case, derived from facts.
+
+Rules 1 and 2 of DESIGN.md live here. Grants are django-guardian object permissions (direct
+foreign-key models CaseUserObjectPermission / CaseGroupObjectPermission), but nobody assigns
+them by hand: `sync_case_grants` recomputes them from the facts of a case — its allocated and
+covering workers, its team's supervisors, its organisation's administrators, and whatever the
+phase apps contribute through `register_grant_source` (a review's chair, a referral's
+recipient, emergency access). Every service that changes a fact calls it in its transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Literal, TypeGuard, TypeVar
+
+from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from .models import Case, CaseGroupObjectPermission, CaseUserObjectPermission, User
+
+Perm = Literal["view", "change", "export"]
+PERMS: tuple[Perm, ...] = ("view", "change", "export")
+WORKER_PERMS: frozenset[Perm] = frozenset({"view", "change"})
+SUPERVISOR_PERMS: frozenset[Perm] = frozenset({"view", "change", "export"})
+ADMINISTRATOR_PERMS: frozenset[Perm] = frozenset({"view", "export"})
+
+# A grant source returns {user id: perms} for one case; phase apps register theirs.
+GrantSource = Callable[[Case], dict[int, frozenset[Perm]]]
+_grant_sources: list[GrantSource] = []
+
+
+def register_grant_source(source: GrantSource) -> None:
+    """Phase apps add facts that grant access (called from their AppConfig.ready())."""
+    if source not in _grant_sources:
+        _grant_sources.append(source)
+
+
+def codename(perm: Perm) -> str:
+    return f"{perm}_case"
+
+
+def _permission_ids() -> dict[Perm, int]:
+    rows = Permission.objects.filter(
+        content_type__app_label="casework", codename__in=[codename(p) for p in PERMS]
+    ).values_list("codename", "pk")
+    by_codename = dict(rows)
+    return {perm: by_codename[codename(perm)] for perm in PERMS}
+
+
+def user_grants_from_facts(case: Case) -> dict[int, frozenset[Perm]]:
+    grants: dict[int, set[Perm]] = {}
+    holders = [case.worker_id, case.covering_worker_id]
+    for user_id in holders:
+        if user_id is not None:
+            grants.setdefault(user_id, set()).update(WORKER_PERMS)
+    for source in _grant_sources:
+        for user_id, perms in source(case).items():
+            grants.setdefault(user_id, set()).update(perms)
+    return {user_id: frozenset(perms) for user_id, perms in grants.items()}
+
+
+def group_grants_from_facts(case: Case) -> dict[int, frozenset[Perm]]:
+    grants: dict[int, frozenset[Perm]] = {}
+    team = case.team
+    if team.supervisors_group_id is not None:
+        grants[team.supervisors_group_id] = SUPERVISOR_PERMS
+    administrators = team.organisation.administrators_group_id
+    if administrators is not None:
+        grants[administrators] = ADMINISTRATOR_PERMS
+    return grants
+
+
+@transaction.atomic
+def sync_case_grants(case: Case) -> None:
+    """Make the case's object permissions exactly what its facts say. Safe to run twice."""
+    ids = _permission_ids()
+    wanted_users = {
+        (user_id, ids[perm])
+        for user_id, perms in user_grants_from_facts(case).items()
+        for perm in perms
+    }
+    wanted_groups = {
+        (group_id, ids[perm])
+        for group_id, perms in group_grants_from_facts(case).items()
+        for perm in perms
+    }
+    have_users = set(
+        CaseUserObjectPermission.objects.filter(content_object=case).values_list(
+            "user_id", "permission_id"
+        )
+    )
+    have_groups = set(
+        CaseGroupObjectPermission.objects.filter(content_object=case).values_list(
+            "group_id", "permission_id"
+        )
+    )
+    for user_id, permission_id in have_users - wanted_users:
+        CaseUserObjectPermission.objects.filter(
+            content_object=case, user_id=user_id, permission_id=permission_id
+        ).delete()
+    CaseUserObjectPermission.objects.bulk_create(
+        CaseUserObjectPermission(content_object=case, user_id=user_id, permission_id=perm_id)
+        for user_id, perm_id in wanted_users - have_users
+    )
+    for group_id, permission_id in have_groups - wanted_groups:
+        CaseGroupObjectPermission.objects.filter(
+            content_object=case, group_id=group_id, permission_id=permission_id
+        ).delete()
+    CaseGroupObjectPermission.objects.bulk_create(
+        CaseGroupObjectPermission(content_object=case, group_id=group_id, permission_id=perm_id)
+        for group_id, perm_id in wanted_groups - have_groups
+    )
+
+
+def _granted(user: User, perm: Perm) -> Q:
+    """Cases on which `user` holds `perm`, directly or through one of their groups."""
+    direct = CaseUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename=codename(perm)
+    )
+    through_group = CaseGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"),
+        group__in=Group.objects.filter(user=user).values("pk"),
+        permission__codename=codename(perm),
+    )
+    return Q(Exists(direct)) | Q(Exists(through_group))
+
+
+def _may_hold_cases(user: User | AnonymousUser) -> TypeGuard[User]:
+    # Partners reach what is shared with them through referrals, never through cases.
+    return isinstance(user, User) and user.is_active and user.role != User.Role.PARTNER
+
+
+def cases_visible_to(
+    user: User | AnonymousUser,
+    *,
+    perm: Perm = "view",
+    queryset: QuerySet[Case] | None = None,
+) -> QuerySet[Case]:
+    """Every case `user` may see (or change, or export): one SQL query, no per-row checks."""
+    base = queryset if queryset is not None else Case.objects.all()
+    if not _may_hold_cases(user):
+        return base.none()
+    return base.filter(_granted(user, perm))
+
+
+def case_permissions(user: User | AnonymousUser, case: Case) -> frozenset[Perm]:
+    """What `user` may do with this case, in one query."""
+    if not _may_hold_cases(user):
+        return frozenset()
+    group_ids = Group.objects.filter(user=user).values("pk")
+    direct = CaseUserObjectPermission.objects.filter(content_object=case, user=user)
+    via_groups = CaseGroupObjectPermission.objects.filter(content_object=case, group__in=group_ids)
+    codenames = set(
+        direct.values_list("permission__codename", flat=True).union(
+            via_groups.values_list("permission__codename", flat=True)
+        )
+    )
+    return frozenset(p for p in PERMS if codename(p) in codenames)
+
+
+def get_case_for(
+    user: User | AnonymousUser,
+    case_id: int | str,
+    *,
+    perm: Perm = "view",
+    queryset: QuerySet[Case] | None = None,
+) -> Case:
+    """The one door to a case. Missing and forbidden both answer 404; seen but not allowed, 403.
+
+    Every refusal leaves an audit event, so that somebody trying references is noticed.
+    """
+    from .audit import Event, audit_record
+
+    actor = user if isinstance(user, User) else None
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        pk = None
+    case = None
+    if pk is not None:
+        case = cases_visible_to(user, queryset=queryset).filter(pk=pk).first()
+    if case is None:
+        audit_record(
+            actor=actor, event=Event.REFUSED, model=Case, object_pk=case_id, reason="not found"
+        )
+        raise Http404
+    if perm != "view" and perm not in case_permissions(user, case):
+        audit_record(actor=actor, event=Event.REFUSED, obj=case, case=case, reason=f"needs {perm}")
+        raise PermissionDenied
+    return case
+
+
+def users_with_access(case: Case) -> QuerySet[User]:
+    """Everybody who may view the case today (for the supervisor's 'who can see this')."""
+    return User.objects.filter(
+        Q(
+            pk__in=CaseUserObjectPermission.objects.filter(
+                content_object=case, permission__codename="view_case"
+            ).values("user_id")
+        )
+        | Q(
+            groups__in=CaseGroupObjectPermission.objects.filter(
+                content_object=case, permission__codename="view_case"
+            ).values("group_id")
+        )
+    ).distinct()
+
+
+def resync_grants(cases: Iterable[Case]) -> None:
+    for case in cases:
+        sync_case_grants(case)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def get_record_for(user: User | AnonymousUser, case: Case, queryset: QuerySet[M], pk: object) -> M:
+    """A record that belongs to `case` (already through the door), or an audited 404.
+
+    `queryset` must already be limited to the case (e.g. case.visits.all()), so that an id from
+    another case answers exactly like a missing one.
+    """
+    from .audit import Event, audit_record
+
+    try:
+        return queryset.get(pk=int(str(pk)))
+    except (ValueError, ObjectDoesNotExist):
+        audit_record(
+            actor=user if isinstance(user, User) else None,
+            event=Event.REFUSED,
+            model=queryset.model,
+            object_pk=str(pk)[:100],
+            case=case,
+            reason="not found",
+        )
+        raise Http404 from None

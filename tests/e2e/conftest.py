@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page
+
+DEMO_PASSWORD = "upstream-demo"
+
+
+@pytest.fixture
+def demo(transactional_db: None, settings: Any) -> None:
+    """The synthetic demo organisation, as `make run` loads it."""
+    settings.DEBUG = True
+    call_command("load_demo", verbosity=0)
+    settings.DEBUG = False
+
+
+@pytest.fixture(autouse=True)
+def screenshot_after(
+    page: Page, request: pytest.FixtureRequest, artifacts: Path
+) -> Generator[None]:
+    """Keep a picture of how every browser test ended, pass or fail, for people to look at."""
+    yield
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    # By field name, not label: the page may be in Khmer.
+    form = page.locator("main form")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill(password)
+    form.locator("button[type=submit]").click()
