@@ -31,6 +31,12 @@ def pytest_runtest_makereport(
         report.longrepr = f"Skipped in CI, which counts as a failure: {report.longrepr}"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Hashing every test user's password the production way would take most of the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # --- The fixed cast --------------------------------------------------------------------------
 # Mirrors the demo logins: two teams of one organisation, an administrator and a partner.
 

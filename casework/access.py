@@ -183,8 +183,16 @@ def get_case_for(
     if pk is not None:
         case = cases_visible_to(user, queryset=queryset).filter(pk=pk).first()
     if case is None:
+        # A refused reach of a real case goes on that case's trail, so the people responsible
+        # for it see who tried; the person refused sees the same 404 either way.
+        existing = Case.objects.filter(pk=pk).first() if pk is not None else None
         audit_record(
-            actor=actor, event=Event.REFUSED, model=Case, object_pk=case_id, reason="not found"
+            actor=actor,
+            event=Event.REFUSED,
+            model=Case,
+            object_pk=str(case_id)[:100],
+            case=existing,
+            reason="not found" if existing is None else "no grant",
         )
         raise Http404
     if perm != "view" and perm not in case_permissions(user, case):

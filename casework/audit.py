@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from auditlog.diff import model_instance_diff
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest, HttpResponse
@@ -70,9 +69,25 @@ _ACTION = {
 def changes_between(
     before: models.Model | None, after: models.Model, fields: Iterable[str] | None = None
 ) -> dict[str, list[Any]]:
-    """Field by field, before → after (django-auditlog's diff)."""
-    diff = model_instance_diff(before, after, fields_to_check=list(fields) if fields else None)
-    return {name: list(values) for name, values in (diff or {}).items() if name != "version"}
+    """Field by field, before → after, as text (only the fields that changed)."""
+    wanted = set(fields) if fields is not None else None
+    changes: dict[str, list[Any]] = {}
+    for field in after._meta.concrete_fields:
+        if field.name in {"version", "updated_at"} or (wanted and field.name not in wanted):
+            continue
+        new = field.value_from_object(after)
+        old = field.value_from_object(before) if before is not None else None
+        if old != new:
+            changes[field.name] = [_as_text(old), _as_text(new)]
+    return changes
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
 
 
 def audit_record(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import case_views, views
 from .health import healthz
 
 urlpatterns = [
@@ -22,4 +22,38 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("language/", views.language_switch, name="language_switch"),
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/new/", case_views.case_open, name="case_open"),
+    path("cases/<int:case_id>/", case_views.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/phase/", case_views.case_transition, name="case_transition"),
+    path("cases/<int:case_id>/reallocate/", case_views.case_reallocate, name="case_reallocate"),
+    path("cases/<int:case_id>/access-log/", case_views.case_access_log, name="case_access_log"),
+    path("cases/<int:case_id>/family/", case_views.family_edit, name="family_edit"),
+    path("cases/<int:case_id>/people/new/", case_views.person_add, name="person_add"),
+    path(
+        "cases/<int:case_id>/people/<int:person_id>/",
+        case_views.person_edit,
+        name="person_edit",
+    ),
+    path("cases/<int:case_id>/visits/new/", case_views.visit_new, name="visit_new"),
+    path(
+        "cases/<int:case_id>/visits/<int:visit_id>/",
+        case_views.visit_detail,
+        name="visit_detail",
+    ),
+    path(
+        "cases/<int:case_id>/visits/<int:visit_id>/edit/",
+        case_views.visit_edit,
+        name="visit_edit",
+    ),
+    path(
+        "cases/<int:case_id>/visits/<int:visit_id>/sign/",
+        case_views.visit_sign,
+        name="visit_sign",
+    ),
+    path(
+        "cases/<int:case_id>/visits/<int:visit_id>/addenda/",
+        case_views.visit_addendum,
+        name="visit_addendum",
+    ),
 ]
