@@ -288,14 +288,16 @@ def _conflict(
     mine = copy.copy(current)
     for name, value in form.changed_values().items():
         setattr(mine, name, value)
+    # Only what differs: the fields on which the two people disagree are what must be decided.
     rows = [
         {
             "label": getattr(current._meta.get_field(name), "verbose_name", name),
             "theirs": _display(current, name),
             "mine": _display(mine, name),
-            "differs": _display(current, name) != _display(mine, name),
+            "differs": True,
         }
         for name in form.changed_values()
+        if _display(current, name) != _display(mine, name)
     ]
     audit_record(
         actor=actor,
@@ -308,7 +310,9 @@ def _conflict(
     # deliberate choice made with both versions in view.
     data = request.POST.copy()
     data["version"] = str(current.version)  # type: ignore[attr-defined]
-    resubmit = type(form)(data, instance=current, **context.pop("form_kwargs", {}))
+    # (A copy: validating a model form writes the input onto its instance, and the page's
+    # heading must keep showing the saved record.)
+    resubmit = type(form)(data, instance=copy.copy(current), **context.pop("form_kwargs", {}))
     resubmit.is_valid()
     return render(
         request,

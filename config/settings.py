@@ -157,6 +157,9 @@ LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
 # The audit trail is django-auditlog's log entry with a case, a reason and the user agent.
 AUDITLOG_LOGENTRY_MODEL = "casework.AuditEvent"
+# django-auditlog's own migrations would create its default log table even though the model is
+# swapped for ours; an unused table with a foreign key to content types also blocks TRUNCATE.
+MIGRATION_MODULES = {"auditlog": None}
 ANONYMOUS_USER_NAME = "AnonymousUser"
 
 # --- Language and time ----------------------------------------------------------------------
