@@ -330,7 +330,7 @@ def test_the_caseload_takes_the_same_queries_however_many_cases(
     _many_cases(team_a, cast["worker"], count)
     client = client_for(cast["supervisor"])
     client.get(reverse("case_list"))  # warm the session and content-type caches
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("case_list"))
     assert response.status_code == 200
 
@@ -356,7 +356,7 @@ def test_the_case_page_takes_the_same_queries_however_many_visits(
         )
     client = client_for(cast["worker"])
     client.get(reverse("case_detail", args=[case.pk]))
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("case_detail", args=[case.pk]))
     assert response.content.decode().count('class="visit ') == count
 
