@@ -21,6 +21,9 @@ from django.http import Http404
 
 from .models import Case, CaseGroupObjectPermission, CaseUserObjectPermission, User
 
+# The largest primary key a row can have (PostgreSQL bigint).
+MAX_ID = 2**63 - 1
+
 Perm = Literal["view", "change", "export"]
 PERMS: tuple[Perm, ...] = ("view", "change", "export")
 WORKER_PERMS: frozenset[Perm] = frozenset({"view", "change"})
@@ -176,9 +179,11 @@ def get_case_for(
 
     actor = user if isinstance(user, User) else None
     try:
-        pk = int(case_id)
+        pk: int | None = int(case_id)
     except (TypeError, ValueError):
         pk = None
+    if pk is not None and not 0 < pk <= MAX_ID:
+        pk = None  # an id no row can have (PostgreSQL would refuse to compare it)
     case = None
     if pk is not None:
         case = cases_visible_to(user, queryset=queryset).filter(pk=pk).first()
@@ -234,7 +239,10 @@ def get_record_for(user: User | AnonymousUser, case: Case, queryset: QuerySet[M]
     from .audit import Event, audit_record
 
     try:
-        return queryset.get(pk=int(str(pk)))
+        record_id = int(str(pk))
+        if not 0 < record_id <= MAX_ID:
+            raise ValueError(record_id)
+        return queryset.get(pk=record_id)
     except (ValueError, ObjectDoesNotExist):
         audit_record(
             actor=user if isinstance(user, User) else None,

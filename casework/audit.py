@@ -119,7 +119,7 @@ def audit_record(
         case=case,
         content_type=content_type,
         object_pk=pk_text,
-        object_id=int(pk_text) if pk_text.isdigit() else None,
+        object_id=int(pk_text) if pk_text.isdigit() and int(pk_text) < 2**63 else None,
         object_repr=str(obj) if obj is not None else pk_text,
         changes=changes or None,
         reason=reason,

@@ -114,7 +114,10 @@ def _apply_edit(
     allowed_fields = set(allowed)
     unknown = set(data) - allowed_fields
     if unknown:
-        raise ValidationError(f"Fields that cannot be changed here: {', '.join(sorted(unknown))}")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     for name, value in data.items():
         setattr(current, name, value)
     current.full_clean()
@@ -432,6 +435,9 @@ def _validate_visit(visit: HomeVisit, case: Case, children: list[ChildSeen]) -> 
     if visit.next_visit_on is not None and visit.next_visit_on < visit_day:
         errors.setdefault("next_visit_on", []).append(_("The next visit must come after this one."))
     concerned = {child.pk: child for child in case.children.all()}
+    listed = [entry.child_id for entry in children]
+    if len(listed) != len(set(listed)):
+        errors.setdefault("children", []).append(_("Each child can be listed only once."))
     for entry in children:
         child = concerned.get(entry.child_id)
         if child is None:
@@ -473,7 +479,10 @@ def visit_record(
     require_change(actor, case)
     unknown = set(data) - set(VISIT_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown visit fields: {', '.join(sorted(unknown))}")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     visit = HomeVisit(case=case, author=actor, **data)
     _validate_visit(visit, case, children)
     if sign:
@@ -509,7 +518,10 @@ def visit_update(
     before = HomeVisit.objects.get(pk=current.pk)
     unknown = set(data) - set(VISIT_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown visit fields: {', '.join(sorted(unknown))}")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     for name, value in data.items():
         setattr(current, name, value)
     _validate_visit(current, case, children)

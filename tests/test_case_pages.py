@@ -647,3 +647,14 @@ def test_the_access_log_lists_who_opened_the_file(case: Case, cast: dict[str, Us
     # The outsider's refused attempt is on the case's trail too, for the worker to notice.
     assert cast["outsider"].display_name in body
     assert "was refused access" in body
+
+
+def test_an_id_no_row_can_have_is_an_audited_404(case: Case, cast: dict[str, User]) -> None:
+    client = client_for(cast["worker"])
+    before = AuditEvent.objects.count()
+    huge = "9" * 25
+    assert client.get(f"/cases/{huge}/").status_code == 404
+    assert client.get(f"/cases/{case.pk}/visits/{huge}/").status_code == 404
+    events = list(AuditEvent.objects.order_by("pk")[before:])
+    assert [e.event for e in events] == ["refused", "refused"]
+    assert events[1].case == case
