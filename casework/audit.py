@@ -82,6 +82,13 @@ def changes_between(
     return changes
 
 
+def _as_object_id(pk_text: str) -> int | None:
+    # isdigit() alone accepts "²"; and an id beyond bigint is one no row can have.
+    if pk_text.isascii() and pk_text.isdigit() and int(pk_text) < 2**63:
+        return int(pk_text)
+    return None
+
+
 def _as_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -119,7 +126,11 @@ def audit_record(
         case=case,
         content_type=content_type,
         object_pk=pk_text,
-        object_id=int(pk_text) if pk_text.isdigit() and int(pk_text) < 2**63 else None,
+        object_id=(
+            int(pk_text)
+            if pk_text.isascii() and pk_text.isdigit() and int(pk_text) < 2**63
+            else None
+        ),
         object_repr=str(obj) if obj is not None else pk_text,
         changes=changes or None,
         reason=reason,

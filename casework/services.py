@@ -181,7 +181,11 @@ def _check_allocation(team: Team, worker: User, covering: User | None) -> None:
             raise ValidationError(
                 {"covering_worker": _("The covering worker must be someone else.")}
             )
-        if covering.organisation_id != team.organisation_id or covering.role == User.Role.PARTNER:
+        if (
+            covering.organisation_id != team.organisation_id
+            or covering.role == User.Role.PARTNER
+            or not covering.is_active
+        ):
             raise ValidationError(
                 {"covering_worker": _("The covering worker must work for this organisation.")}
             )
@@ -320,8 +324,12 @@ def case_reallocate(
         obj=locked,
         case=locked,
         changes={
-            "worker": [before[0], worker.pk],
-            "covering_worker": [before[1], covering_worker.pk if covering_worker else None],
+            name: [old, new]
+            for name, old, new in (
+                ("worker", before[0], worker.pk),
+                ("covering_worker", before[1], covering_worker.pk if covering_worker else None),
+            )
+            if old != new
         },
         reason=reason,
     )
