@@ -7,3 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Assessments")
+
+    def ready(self) -> None:
+        # The case page's assessment panel and the demo's assessments plug into casework here.
+        from casework.demo import register_demo_extension
+        from casework.panels import register_case_panel
+
+        from . import demo, panels
+
+        register_case_panel(panels.ASSESSMENT_PANEL)
+        register_demo_extension(demo.demo_assessments_load)

@@ -63,6 +63,9 @@ _ACTION = {
     Event.TRANSITION: AuditEvent.Action.UPDATE,
     Event.ALLOCATE: AuditEvent.Action.UPDATE,
     Event.ADDENDUM: AuditEvent.Action.CREATE,
+    Event.SUBMIT: AuditEvent.Action.UPDATE,
+    Event.APPROVE: AuditEvent.Action.UPDATE,
+    Event.RETURN: AuditEvent.Action.UPDATE,
 }
 
 

@@ -40,6 +40,7 @@ from .forms import (
     VisitForm,
 )
 from .models import AuditEvent, Case, HomeVisit, Person, User, VisitAddendum, VisitChild
+from .panels import case_panels
 from .selectors import CaseFilters, case_audit_trail, caseload, default_scope
 
 CASES_PER_PAGE = 25
@@ -185,6 +186,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "transition_form": TransitionForm(case=case) if "change" in perms else None,
         "may_see_trail": bool(perms & {"change", "export"}),
         "may_reallocate": "export" in perms and actor.role == User.Role.SUPERVISOR,
+        "panels": case_panels(case, actor, perms),
     }
     return render(request, "casework/case_detail.html", context)
 

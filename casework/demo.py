@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -297,4 +298,22 @@ def demo_load(*, password: str) -> list[DemoLogin]:
         team_sync_groups(team=team)
     organisation_sync_administrators(organisation=organisation)
     demo_cases_load(organisation=organisation, users=users)
+    cases = list(
+        Case.objects.filter(team__organisation=organisation)
+        .select_related("family", "team", "worker")
+        .order_by("pk")
+    )
+    for extension in _demo_extensions:
+        extension(organisation, users, cases)
     return DEMO_LOGINS
+
+
+# Phase apps add their part of the demo (assessments, plans, reviews...) for the demo cases,
+# registered from their AppConfig.ready(); each must be safe to run twice.
+DemoExtension = Callable[[Organisation, dict[str, User], list[Case]], None]
+_demo_extensions: list[DemoExtension] = []
+
+
+def register_demo_extension(extension: DemoExtension) -> None:
+    if extension not in _demo_extensions:
+        _demo_extensions.append(extension)

@@ -548,6 +548,9 @@ class AuditEvent(AbstractLogEntry):
         LOGIN_FAILED = "login_failed", _("failed to sign in")
         REFUSED = "refused", _("was refused access")
         STALE_EDIT = "stale_edit", _("was stopped from overwriting a newer edit")
+        SUBMIT = "submit", _("submitted for approval")
+        APPROVE = "approve", _("approved")
+        RETURN = "return", _("returned for changes")
 
     event = models.CharField(_("event"), max_length=20, choices=Event.choices, db_index=True)
     case = models.ForeignKey(

@@ -190,6 +190,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 WHITENOISE_AUTOREFRESH = not STATIC_COLLECTED
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files (photos of children's drawings) are never served from MEDIA_ROOT directly:
+# only through a view behind the door. This is the largest photo accepted.
+DRAWING_MAX_BYTES = env_int("DRAWING_MAX_BYTES", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
