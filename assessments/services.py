@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,22 +119,34 @@ def assessment_start(
 ) -> Assessment:
     """Begin an assessment (or a re-assessment). One is open at a time."""
     require_change(actor, case)
+    Case.objects.select_for_update().get(pk=case.pk)  # one open assessment, even when racing
     if case.phase == Case.Phase.CLOSED:
         raise ValidationError(_("The case is closed. Re-open it before assessing again."))
+    unknown = set(data or {}) - set(ASSESSMENT_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     if open_assessment(case) is not None:
         raise ValidationError(
             _("This case already has an assessment in progress. Finish that one first.")
         )
-    values = {k: v for k, v in (data or {}).items() if k in ASSESSMENT_FIELDS}
-    assessment = Assessment(case=case, author=actor, **values)
+    assessment = Assessment(case=case, author=actor, **(data or {}))
     assessment.full_clean()
     assessment.save()
     audit_record(actor=actor, event=Event.CREATE, obj=assessment, case=case)
     return assessment
 
 
-def _validate_needs(needs: Sequence[NeedData]) -> list[NeedDomain]:
-    domains = NeedDomain.objects.in_bulk([n.domain_id for n in needs])
+def _validate_needs(assessment: Assessment, needs: Sequence[NeedData]) -> list[NeedDomain]:
+    # A domain taken out of use stays on the assessments that already have it, and no more.
+    already = set(assessment.needs.values_list("domain_id", flat=True))
+    domains = {
+        pk: domain
+        for pk, domain in NeedDomain.objects.in_bulk([n.domain_id for n in needs]).items()
+        if domain.is_active or pk in already
+    }
     seen: set[int] = set()
     errors: list[str] = []
     for need in needs:
@@ -187,7 +200,7 @@ def assessment_update(
     current.full_clean()
     changes = changes_between(before, current)
     if needs is not None:
-        _validate_needs(needs)
+        _validate_needs(current, needs)
         kept: list[int] = []
         for need_data in needs:
             entry = NeedEntry.objects.filter(
@@ -244,8 +257,8 @@ def assessment_decide(
     comment: str = "",
 ) -> Assessment:
     """A supervisor approves the assessment, or returns it with a comment saying what to change."""
+    require_decider(actor, case, assessment.author_id)
     current: Assessment = _lock(Assessment, assessment.pk, case, expected_version)
-    require_decider(actor, case, current.author_id)
     if current.status != Approval.SUBMITTED:
         raise ValidationError(_("Only a submitted assessment can be approved or returned."))
     if not approve and not comment.strip():
@@ -463,14 +476,14 @@ def _drawing_png(upload: UploadedFile[bytes]) -> ContentFile[bytes]:
 
     Re-encoding drops whatever the file carried besides the picture (camera, time, GPS).
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     limit = settings.DRAWING_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise ValidationError(
             {
-                "drawing": _("The photo is too large: the limit is %(mb)s MB.")
-                % {"mb": limit // (1024 * 1024)}
+                "drawing": _("The photo is too large: the limit is %(size)s.")
+                % {"size": filesizeformat(limit)}
             }
         )
     try:
@@ -483,8 +496,10 @@ def _drawing_png(upload: UploadedFile[bytes]) -> ContentFile[bytes]:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > 40_000_000:
                 raise ValidationError({"drawing": _("The photo has too many pixels.")})
-            image.thumbnail((2000, 2000))
-            clean = image.convert("RGB")
+            # Keep the photo the right way up: the rotation is metadata that is about to go.
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((2000, 2000))
+            clean = upright.convert("RGB")
             out = io.BytesIO()
             clean.save(out, format="PNG", optimize=True)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
@@ -794,8 +809,8 @@ def plan_decide(
     comment: str = "",
 ) -> CasePlan:
     """Approve the plan (the case moves on to intervention) or return it with a comment."""
+    require_decider(actor, case, plan.author_id)
     current: CasePlan = _lock(CasePlan, plan.pk, case, expected_version)
-    require_decider(actor, case, current.author_id)
     if current.status != Approval.SUBMITTED:
         raise ValidationError(_("Only a submitted plan can be approved or returned."))
     if not approve and not comment.strip():

@@ -13,8 +13,12 @@ DEMO_PASSWORD = "upstream-demo"
 
 
 @pytest.fixture
-def demo(transactional_db: None, settings: Any) -> None:
-    """The synthetic demo organisation, as `make run` loads it."""
+def demo(transactional_db: None, django_db_serialized_rollback: None, settings: Any) -> None:
+    """The synthetic demo organisation, as `make run` loads it.
+
+    Serialized rollback puts back what migrations wrote (the need domains), which the flush
+    between live-server tests would otherwise leave empty.
+    """
     settings.DEBUG = True
     call_command("load_demo", verbosity=0)
     settings.DEBUG = False
