@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +29,7 @@ from casework.access import case_permissions, get_case_for, get_record_for
 from casework.audit import Event, audit_record, audit_view
 from casework.models import Case, User
 from casework.services import StaleEdit
+from casework.view_helpers import actor_of, add_service_errors, posted_version, refuse
 
 from . import services
 from .chart import safety_scale_chart
@@ -58,35 +58,6 @@ ASSESSMENTS_LISTED = 10
 MAPPINGS_PER_PAGE = 5
 VOICES_PER_PAGE = 10
 OPEN_STATUSES = (Approval.DRAFT, Approval.RETURNED, Approval.SUBMITTED)
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - LoginRequiredMiddleware stops this
-        raise Http404
-    return user
-
-
-def _refuse(actor: User, case: Case, reason: str) -> PermissionDenied:
-    """A refusal the door did not see (a role rule): audited like the door's own."""
-    audit_record(actor=actor, event=Event.REFUSED, obj=case, case=case, reason=reason)
-    return PermissionDenied(reason)
-
-
-def _add_service_errors(form: BaseForm, error: ValidationError) -> None:
-    """Show a service's refusal on the form: beside the field it names, else at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _posted_version(request: HttpRequest) -> int:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return 0
 
 
 def _case_queryset() -> models.QuerySet[Case]:
@@ -161,7 +132,7 @@ def _mapping_columns(mapping: Mapping) -> list[tuple[str, str, list[MappingEntry
 
 def assessment_overview(request: HttpRequest, case_id: int) -> HttpResponse:
     """The assessment, the mappings, the safety scale and the children's voices of one case."""
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, queryset=_case_queryset())
     perms = case_permissions(actor, case)
     assessments = Assessment.objects.filter(case=case).select_related("author", "decided_by")
@@ -222,7 +193,7 @@ def assessment_overview(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 def assessment_start(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change")
     try:
         assessment = services.assessment_start(actor=actor, case=case)
@@ -306,7 +277,7 @@ def _assessment_conflict(
 
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request: HttpRequest, case_id: int, assessment_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     assessment = get_record_for(actor, case, Assessment.objects.filter(case=case), assessment_id)
     if not assessment.is_editable:
@@ -334,7 +305,7 @@ def assessment_edit(request: HttpRequest, case_id: int, assessment_id: int) -> H
                     request, actor=actor, case=case, edit=edit, current=current
                 )
             except ValidationError as error:
-                _add_service_errors(edit.form, error)
+                add_service_errors(edit.form, error)
             else:
                 messages.success(request, _("The assessment is saved."))
                 return redirect(_overview(case, "assessment"))
@@ -354,10 +325,10 @@ def assessment_edit(request: HttpRequest, case_id: int, assessment_id: int) -> H
 
 @require_POST
 def assessment_submit(request: HttpRequest, case_id: int, assessment_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change")
     assessment = get_record_for(actor, case, Assessment.objects.filter(case=case), assessment_id)
-    version = _posted_version(request)
+    version = posted_version(request)
     try:
         services.assessment_submit(
             actor=actor, case=case, assessment=assessment, expected_version=version
@@ -384,17 +355,17 @@ def assessment_submit(request: HttpRequest, case_id: int, assessment_id: int) ->
 
 @require_POST
 def assessment_decide(request: HttpRequest, case_id: int, assessment_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     # Deciding is managing the case: the door asks for the supervisor's grant first.
     case = get_case_for(actor, case_id, perm="export")
     if actor.role != User.Role.SUPERVISOR:
-        raise _refuse(actor, case, "approving an assessment is a supervisor's decision")
+        raise refuse(actor, case, "approving an assessment is a supervisor's decision")
     assessment = get_record_for(actor, case, Assessment.objects.filter(case=case), assessment_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose to approve the assessment or to return it."))
         return redirect(_overview(case, "assessment"))
-    version = _posted_version(request)
+    version = posted_version(request)
     approve = form.cleaned_data["decision"] == "approve"
     try:
         services.assessment_decide(
@@ -479,7 +450,7 @@ def _mapping_conflict(
 
 @require_http_methods(["GET", "POST"])
 def mapping_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     bundle = MappingForms(request.POST or None)
     if request.method == "POST":
@@ -494,7 +465,7 @@ def mapping_new(request: HttpRequest, case_id: int) -> HttpResponse:
                     entries=bundle.entries(),
                 )
             except ValidationError as error:
-                _add_service_errors(bundle.form, error)
+                add_service_errors(bundle.form, error)
             else:
                 messages.success(request, _("The three-column mapping is saved."))
                 return redirect(_overview(case, f"mapping-{mapping.pk}"))
@@ -513,7 +484,7 @@ def mapping_new(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def mapping_edit(request: HttpRequest, case_id: int, mapping_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     mapping = get_record_for(
         actor,
@@ -543,7 +514,7 @@ def mapping_edit(request: HttpRequest, case_id: int, mapping_id: int) -> HttpRes
                     request, actor=actor, case=case, bundle=bundle, current=current
                 )
             except ValidationError as error:
-                _add_service_errors(bundle.form, error)
+                add_service_errors(bundle.form, error)
             else:
                 messages.success(request, _("The three-column mapping is saved."))
                 return redirect(_overview(case, f"mapping-{mapping.pk}"))
@@ -566,7 +537,7 @@ def mapping_edit(request: HttpRequest, case_id: int, mapping_id: int) -> HttpRes
 
 @require_http_methods(["GET", "POST"])
 def scale_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     people = list(case.family.people.order_by("pk"))
     form = ScaleForm(request.POST or None, people=people, actor=actor)
@@ -585,7 +556,7 @@ def scale_new(request: HttpRequest, case_id: int) -> HttpResponse:
                     voice_name=data["voice_name"],
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The score is added to the safety scale."))
                 return redirect(_overview(case, "scale"))
@@ -607,7 +578,7 @@ def _voice_queryset(case: Case) -> models.QuerySet[ChildVoice]:
 
 @require_http_methods(["GET", "POST"])
 def child_voice_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     children = list(case.children.order_by("pk"))
     form = ChildVoiceForm(request.POST or None, request.FILES or None, children=children)
@@ -622,7 +593,7 @@ def child_voice_new(request: HttpRequest, case_id: int) -> HttpResponse:
                     drawing=form.cleaned_data.get("drawing"),
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The child's voice is recorded."))
                 return redirect(_overview(case, f"voice-{voice.pk}"))
@@ -637,7 +608,7 @@ def child_voice_new(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def child_voice_edit(request: HttpRequest, case_id: int, voice_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     voice = get_record_for(actor, case, _voice_queryset(case), voice_id)
     form = ChildVoiceForm(request.POST or None, request.FILES or None, children=[], voice=voice)
@@ -679,7 +650,7 @@ def child_voice_edit(request: HttpRequest, case_id: int, voice_id: int) -> HttpR
                     status=409,
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The child's voice is saved."))
                 return redirect(_overview(case, f"voice-{voice.pk}"))
@@ -695,7 +666,7 @@ def child_voice_edit(request: HttpRequest, case_id: int, voice_id: int) -> HttpR
 @require_safe
 def child_voice_drawing(request: HttpRequest, case_id: int, voice_id: int) -> FileResponse:
     """The photo of a child's drawing: only through the door, never from a public address."""
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id)
     with_drawing = ChildVoice.objects.filter(case=case).exclude(drawing="")
     voice = get_record_for(actor, case, with_drawing, voice_id)

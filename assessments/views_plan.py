@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -26,6 +25,7 @@ from casework.access import MAX_ID, Perm, case_permissions, get_case_for, get_re
 from casework.audit import Event, audit_record, audit_view
 from casework.models import Case, User
 from casework.services import StaleEdit
+from casework.view_helpers import actor_of, add_service_errors, refuse
 
 from . import domain_services, selectors, services
 from .forms_plan import (
@@ -39,27 +39,6 @@ from .models import Action, Approval, Assessment, CasePlan, Goal, NeedDomain, Ne
 from .services import GoalData
 
 # --- Shared helpers ------------------------------------------------------------------------------
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - LoginRequiredMiddleware stops this
-        raise Http404
-    return user
-
-
-def _refuse(actor: User, case: Case, reason: str) -> PermissionDenied:
-    """A refusal the door did not see (a role rule): audited like the door's own."""
-    audit_record(actor=actor, event=Event.REFUSED, obj=case, case=case, reason=reason)
-    return PermissionDenied(reason)
-
-
-def _add_service_errors(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -224,7 +203,7 @@ def _render_detail(
 
 def plan_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """The plan in force or being written, as a checklist to work through with the family."""
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, queryset=_case_queryset())
     context = _detail_context(actor, case)
     plan: CasePlan | None = context["plan"]
@@ -237,7 +216,7 @@ def plan_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 def plan_start(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     try:
         plan = services.plan_start(actor=actor, case=case)
@@ -261,7 +240,7 @@ def plan_start(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 def plan_submit(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     plan = _plan_record(actor, case, plan_id)
     form = VersionForm(request.POST)
@@ -298,10 +277,10 @@ def plan_submit(request: HttpRequest, case_id: int, plan_id: int) -> HttpRespons
 
 @require_POST
 def plan_decide(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="export", queryset=_case_queryset())
     if actor.role != User.Role.SUPERVISOR:
-        raise _refuse(actor, case, "deciding on a plan is a supervisor's decision")
+        raise refuse(actor, case, "deciding on a plan is a supervisor's decision")
     plan = _plan_record(actor, case, plan_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -324,7 +303,7 @@ def plan_decide(request: HttpRequest, case_id: int, plan_id: int) -> HttpRespons
         )
         return redirect("plan_detail", case_id=case.pk)
     except ValidationError as error:
-        _add_service_errors(form, error)
+        add_service_errors(form, error)
         return _render_detail(request, actor, case, status=400, decide_form=form)
     case.refresh_from_db()
     if approve:
@@ -345,7 +324,7 @@ def plan_decide(request: HttpRequest, case_id: int, plan_id: int) -> HttpRespons
 @require_POST
 def plan_action_progress(request: HttpRequest, case_id: int, action_id: int) -> HttpResponse:
     """Tick an action during a visit. With htmx only its row comes back; without, the page."""
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     action = get_record_for(
         actor,
@@ -485,7 +464,7 @@ def _edit_context(
 
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     found = _plan_record(actor, case, plan_id)
     plan = _plan_for_edit(case, found.pk) or found
@@ -578,7 +557,7 @@ def _plan_conflict(
 
 def plan_history(request: HttpRequest, case_id: int) -> HttpResponse:
     """Every version of the plan with its decisions: the history stays."""
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, queryset=_case_queryset())
     versions = list(selectors.plan_history(case))
     audit_view(
@@ -589,7 +568,7 @@ def plan_history(request: HttpRequest, case_id: int) -> HttpResponse:
 
 def plan_version(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
     """One version of the plan as it stands, read-only."""
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, queryset=_case_queryset())
     plan = get_record_for(actor, case, selectors.plan_queryset(case), plan_id)
     audit_view(actor, plan, case, extra={"page": "version"})
@@ -619,7 +598,7 @@ class QueueRow:
 
 def approvals_queue(request: HttpRequest) -> HttpResponse:
     """What waits for this supervisor's decision, oldest first, on their teams' cases."""
-    actor = _actor(request)
+    actor = actor_of(request)
     items = selectors.awaiting_decision(actor)
     rows = []
     for item in items:
@@ -647,7 +626,7 @@ def approvals_queue(request: HttpRequest) -> HttpResponse:
 
 def _domain_manager(request: HttpRequest) -> User:
     """Administrators of the agency only; to everyone else the pages do not exist (404)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     if not domain_services.may_manage_domains(actor):
         audit_record(
             actor=actor,
@@ -696,7 +675,7 @@ def need_domain_new(request: HttpRequest) -> HttpResponse:
                 actor=actor, domain=None, data=form.domain_data()
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("%(name)s is added to the need domains.") % {"name": domain.label}
@@ -719,7 +698,7 @@ def need_domain_edit(request: HttpRequest, domain_id: int) -> HttpResponse:
                     actor=actor, domain=domain, data=form.domain_data()
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("%(name)s is saved.") % {"name": saved.label})
                 return redirect("need_domain_list")

@@ -11,11 +11,10 @@ import copy
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,32 +41,11 @@ from .forms import (
 from .models import AuditEvent, Case, HomeVisit, Person, User, VisitAddendum, VisitChild
 from .panels import case_panels
 from .selectors import CaseFilters, case_audit_trail, caseload, default_scope
+from .view_helpers import actor_of, add_service_errors, refuse
 
 CASES_PER_PAGE = 25
 VISITS_PER_PAGE = 20
 EVENTS_PER_PAGE = 50
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - LoginRequiredMiddleware stops this
-        raise Http404
-    return user
-
-
-def _refuse(actor: User, case: Case, reason: str) -> PermissionDenied:
-    """A refusal the door did not see (a role rule): audited like the door's own."""
-    audit_record(actor=actor, event=Event.REFUSED, obj=case, case=case, reason=reason)
-    return PermissionDenied(reason)
-
-
-def _add_service_errors(form: BaseForm, error: ValidationError) -> None:
-    """Show a service's refusal on the form: beside the field it names, else at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _case_queryset() -> models.QuerySet[Case]:
@@ -81,7 +59,7 @@ def _case_queryset() -> models.QuerySet[Case]:
 
 def case_list(request: HttpRequest) -> HttpResponse:
     """A worker's caseload, a supervisor's team, an administrator's organisation: one page."""
-    actor = _actor(request)
+    actor = actor_of(request)
     form = CaseFilterForm(request.GET or None, user=actor)
     filters = CaseFilters(scope=default_scope(actor))
     if form.is_bound and form.is_valid():
@@ -123,7 +101,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def case_open(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     if actor.role == User.Role.PARTNER or actor.organisation_id is None:
         raise Http404
     form = OpenCaseForm(request.POST or None, user=actor)
@@ -149,7 +127,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Case %(reference)s is open.") % {"reference": case.reference}
@@ -159,7 +137,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
 
 
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, queryset=_case_queryset())
     perms = case_permissions(actor, case)
     visits = (
@@ -193,7 +171,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 def case_transition(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change")
     form = TransitionForm(request.POST, case=case)
     if form.is_valid():
@@ -218,10 +196,10 @@ def case_transition(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def case_reallocate(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="export", queryset=_case_queryset())
     if actor.role != User.Role.SUPERVISOR:
-        raise _refuse(actor, case, "reallocation is a supervisor's decision")
+        raise refuse(actor, case, "reallocation is a supervisor's decision")
     form = ReallocateForm(request.POST or None, case=case)
     if request.method == "POST":
         if form.is_valid():
@@ -234,7 +212,7 @@ def case_reallocate(request: HttpRequest, case_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The case has been reallocated."))
                 return redirect("case_detail", case_id=case.pk)
@@ -245,10 +223,10 @@ def case_reallocate(request: HttpRequest, case_id: int) -> HttpResponse:
 
 def case_access_log(request: HttpRequest, case_id: int) -> HttpResponse:
     """Who has opened this file: every view and change, by whom, when (DESIGN rule 4)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id)
     if not case_permissions(actor, case) & {"change", "export"}:
-        raise _refuse(actor, case, "the access log is for the case's worker and managers")
+        raise refuse(actor, case, "the access log is for the case's worker and managers")
     page = Paginator(case_audit_trail(case), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     # Read the page before recording this visit, so the list shows what came before it.
     events = list(page.object_list)
@@ -326,7 +304,7 @@ def _conflict(
 
 @require_http_methods(["GET", "POST"])
 def family_edit(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     family = case.family
     form = FamilyForm(request.POST or None, instance=family, user=actor)
@@ -351,7 +329,7 @@ def family_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                     context={"form_kwargs": {"user": actor}},
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The family's details are saved."))
                 return redirect("case_detail", case_id=case.pk)
@@ -362,14 +340,14 @@ def family_edit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def person_add(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     form = NewPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_add(actor=actor, case=case, data=form.person_data())
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("%(name)s is added to the family.") % {"name": person.display_name}
@@ -382,7 +360,7 @@ def person_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, case_id: int, person_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     person = get_record_for(actor, case, Person.objects.filter(family_id=case.family_id), person_id)
     form = PersonForm(request.POST or None, instance=person)
@@ -407,7 +385,7 @@ def person_edit(request: HttpRequest, case_id: int, person_id: int) -> HttpRespo
                     context={"person": stale.current},
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request, _("%(name)s's details are saved.") % {"name": person.display_name}
@@ -436,7 +414,7 @@ def _visit_queryset(case: Case) -> models.QuerySet[HomeVisit]:
 
 @require_http_methods(["GET", "POST"])
 def visit_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     children = list(case.children.order_by("pk"))
     form = VisitForm(request.POST or None, children=children)
@@ -451,7 +429,7 @@ def visit_new(request: HttpRequest, case_id: int) -> HttpResponse:
                 sign=sign,
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -466,7 +444,7 @@ def visit_new(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def visit_detail(request: HttpRequest, case_id: int, visit_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, queryset=_case_queryset())
     visit = get_record_for(actor, case, _visit_queryset(case), visit_id)
     perms = case_permissions(actor, case)
@@ -485,14 +463,14 @@ def visit_detail(request: HttpRequest, case_id: int, visit_id: int) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 def visit_edit(request: HttpRequest, case_id: int, visit_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     visit = get_record_for(actor, case, _visit_queryset(case), visit_id)
     if visit.is_signed:
         messages.error(request, _("This visit is signed and final. Add an addendum instead."))
         return redirect("visit_detail", case_id=case.pk, visit_id=visit.pk)
     if visit.author_id != actor.pk:
-        raise _refuse(actor, case, "only the author edits a draft")
+        raise refuse(actor, case, "only the author edits a draft")
     children = list(case.children.order_by("pk"))
     form = VisitForm(request.POST or None, instance=visit, children=children)
     if request.method == "POST":
@@ -522,7 +500,7 @@ def visit_edit(request: HttpRequest, case_id: int, visit_id: int) -> HttpRespons
                 )
                 return redirect("visit_edit", case_id=case.pk, visit_id=visit.pk)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The visit is saved."))
                 return redirect(reverse("case_detail", args=[case.pk]) + f"#visit-{visit.pk}")
@@ -533,11 +511,11 @@ def visit_edit(request: HttpRequest, case_id: int, visit_id: int) -> HttpRespons
 
 @require_POST
 def visit_sign(request: HttpRequest, case_id: int, visit_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change")
     visit = get_record_for(actor, case, HomeVisit.objects.filter(case=case), visit_id)
     if visit.author_id != actor.pk:
-        raise _refuse(actor, case, "only the author signs a visit")
+        raise refuse(actor, case, "only the author signs a visit")
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -559,7 +537,7 @@ def visit_sign(request: HttpRequest, case_id: int, visit_id: int) -> HttpRespons
 
 @require_POST
 def visit_addendum(request: HttpRequest, case_id: int, visit_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="change", queryset=_case_queryset())
     visit = get_record_for(actor, case, _visit_queryset(case), visit_id)
     form = AddendumForm(request.POST)
@@ -569,7 +547,7 @@ def visit_addendum(request: HttpRequest, case_id: int, visit_id: int) -> HttpRes
                 actor=actor, case=case, visit=visit, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The addendum is added beneath the visit."))
             url = reverse("visit_detail", args=[case.pk, visit.pk])
