@@ -363,6 +363,10 @@ class Case(Versioned):
         help_text=_("Someone who covers during leave or shares visits."),
     )
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
+    # When the case entered its current phase (for "in intervention for 30 days without...").
+    phase_since = models.DateTimeField(
+        _("in this phase since"), default=timezone.now, editable=False
+    )
     closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
     closure_reason = models.TextField(
         _("closure reason"), blank=True, editable=False, validators=long_text

@@ -269,7 +269,11 @@ def case_transition(*, actor: User, case: Case, to: str, reason: str = "") -> Ca
     if to == Case.Phase.CLOSED and not reason.strip():
         raise ValidationError({"reason": _("Say why the case is being closed.")})
     before_phase = locked.phase
-    updates: dict[str, Any] = {"phase": to, "version": F("version") + 1}
+    updates: dict[str, Any] = {
+        "phase": to,
+        "phase_since": timezone.now(),
+        "version": F("version") + 1,
+    }
     if to == Case.Phase.CLOSED:
         updates |= {"closed_on": timezone.localdate(), "closure_reason": reason.strip()}
     elif before_phase == Case.Phase.CLOSED:

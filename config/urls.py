@@ -7,9 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("casework.urls")),
     path("", include("assessments.urls")),
+    path("", include("safetyplans.urls")),
     path("setup/", admin.site.urls),
     path("api/v1/", include("casework.api.urls")),
     path("api/v1/", include("assessments.api.urls")),
+    path("api/v1/", include("safetyplans.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
