@@ -81,7 +81,7 @@ class UserAdmin(DjangoUserAdmin[User]):
     list_filter = ["organisation", "role", "is_active", "is_superuser"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("Upstream"), {"fields": ("organisation", "role", "language")}),
+        (_("Upstream"), {"fields": ("organisation", "role", "language", "phone")}),
     )
 
     def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:

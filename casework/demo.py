@@ -264,7 +264,7 @@ def demo_load(*, password: str) -> list[DemoLogin]:
     # and checks each distinct stored hash once: loading stays fast, re-running stays a no-op.
     encoded: str | None = None
     is_demo_password: dict[str, bool] = {}
-    for login in DEMO_LOGINS:
+    for index, login in enumerate(DEMO_LOGINS, start=1):
         user, created = User.objects.update_or_create(
             username=login.username,
             defaults={
@@ -273,6 +273,8 @@ def demo_load(*, password: str) -> list[DemoLogin]:
                 "role": login.role,
                 "organisation": partner_org if login.role == User.Role.PARTNER else organisation,
                 "email": f"{login.username}@demo.upstream.invalid",
+                # Synthetic numbers in a range no Cambodian operator hands out.
+                "phone": f"000 {index:03d} 000",
                 "is_active": True,
                 "is_staff": False,
                 "is_superuser": False,

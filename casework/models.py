@@ -107,6 +107,12 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Leave blank to use the organisation's language."),
     )
+    phone = models.CharField(
+        _("work phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("Shown to the families this worker supports, on their safety plan."),
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

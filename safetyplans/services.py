@@ -162,6 +162,8 @@ def network_member_remove(
     day = left_on or timezone.localdate()
     _not_in_future(day, "left_on")
     errors: dict[str, list[str]] = {}
+    if day < current.joined_on:
+        errors["left_on"] = [_("They cannot leave before they joined the network.")]
     if not reason.strip():
         errors["reason"] = [_("Say why they are leaving the network.")]
     if replaced_by is not None and (
@@ -399,6 +401,19 @@ def safety_plan_agree(
     network = set(
         NetworkMember.objects.filter(case=case, left_on__isnull=True).values_list("pk", flat=True)
     )
+    gone = [
+        str(number)
+        for number, rule in enumerate(rules, start=1)
+        if rule.responsible_member_id is not None and rule.responsible_member_id not in network
+    ]
+    if gone:
+        errors.setdefault("rules", []).append(
+            _(
+                "Rule(s) %(numbers)s: the person responsible has left the network. "
+                "Choose someone else."
+            )
+            % {"numbers": ", ".join(gone)}
+        )
     if not people or set(people) - family:
         errors["people"] = [_("Tick the family members and children who agreed.")]
     if set(members) - network:
@@ -439,6 +454,9 @@ INTERVENTION_FIELDS = (
 
 def _check_intervention(row: Intervention, case: Case, goal_ids: Sequence[int]) -> None:
     errors: dict[str, list[str]] = {}
+    row.description = (row.description or "").strip()
+    if not row.description:
+        errors["description"] = [_("Say what was given or done.")]
     if row.amount is not None and not row.currency:
         errors["currency"] = [_("Say whether the amount is in riel or in US dollars.")]
     if row.amount is not None and row.amount < Decimal(0):

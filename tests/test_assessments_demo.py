@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import time
 from collections import defaultdict
 
 import pytest
@@ -183,15 +182,6 @@ def test_a_second_run_adds_nothing(settings):
     call_command("load_demo", verbosity=0)
     assert counts() == first
     assert dict(Case.objects.values_list("pk", "phase")) == phases
-
-
-@pytest.mark.django_db
-def test_the_whole_demo_still_loads_quickly(settings):
-    settings.DEBUG = True
-    started = time.monotonic()
-    call_command("load_demo", verbosity=0)
-    assert time.monotonic() - started < 5
-    assert CasePlan.objects.filter(status=Approval.APPROVED).count() >= 6
 
 
 # --- What the loaded demo shows ----------------------------------------------------------------
@@ -460,8 +450,12 @@ class TestTheLoadedDemo:
                 event=AuditEvent.Event.CREATE, content_type__model=name
             )
             assert created.count() == model._default_manager.count(), name
-        approvals = AuditEvent.objects.filter(event=AuditEvent.Event.APPROVE).count()
-        returns = AuditEvent.objects.filter(event=AuditEvent.Event.RETURN).count()
+        approvals = AuditEvent.objects.filter(
+            event=AuditEvent.Event.APPROVE, content_type__app_label="assessments"
+        ).count()
+        returns = AuditEvent.objects.filter(
+            event=AuditEvent.Event.RETURN, content_type__app_label="assessments"
+        ).count()
         assert approvals + returns == Decision.objects.count()
 
     def test_dates_are_relative_to_the_day_the_demo_is_loaded(self):
