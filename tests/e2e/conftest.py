@@ -41,3 +41,8 @@ def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSW
     form.locator("input[name=username]").fill(username)
     form.locator("input[name=password]").fill(password)
     form.locator("button[type=submit]").click()
+
+
+def open_folds(page: Page) -> None:
+    """Spare form rows fold away on a phone; open them all to fill them in."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")

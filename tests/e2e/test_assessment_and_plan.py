@@ -12,7 +12,7 @@ from assessments.models import Approval, CasePlan, NeedEntry, ScaleScore
 from casework.models import Case, Team, User
 from casework.tests.factories import open_case
 
-from .conftest import sign_in
+from .conftest import open_folds, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -27,11 +27,6 @@ def worker_case(demo: None) -> Case:
         family_name="Planning Household",
         village=team.villages.order_by("pk").first(),
     )
-
-
-def open_folds(page: Page) -> None:
-    """Spare rows fold away on a phone; open them all to fill them in."""
-    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
 
 
 def record_score(page: Page, url: str, *, score: int, voice: str, person: str, why: str) -> None:
