@@ -159,6 +159,8 @@ def test_worker_builds_the_network_and_plan_and_the_outsider_sees_none_of_it(
         # The family's own page, in Khmer.
         page.goto(f"{safety}family/")
         expect(page.locator("html")).to_have_attribute("lang", "km")
+        # "What we agreed", in Khmer: the page speaks the family's language, not the worker's.
+        expect(page.locator("#rules-heading")).to_have_text("អ្វីដែលយើងបានព្រមព្រៀងគ្នា")
         expect(page.locator("main")).to_contain_text(rules[0][0])
         expect(page.locator("main")).to_contain_text("Grandmother Sreymom")
         page.screenshot(path=str(artifacts / "safety-plan-family-page.png"), full_page=True)
