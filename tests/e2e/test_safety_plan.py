@@ -180,14 +180,14 @@ def test_worker_builds_the_network_and_plan_and_the_outsider_sees_none_of_it(
         # The outsider reaches none of it.
         outsider = browser.new_context().new_page()
         sign_in(outsider, base, "outsider")
-        member = NetworkMember.objects.filter(case=case).first()
-        assert member is not None
+        someone = NetworkMember.objects.filter(case=case).first()
+        assert someone is not None
         plan = SafetyPlan.objects.get(case=case)
         grant = Intervention.objects.get(case=case)
         for path in (
             "",
             "family/",
-            f"network/{member.pk}/",
+            f"network/{someone.pk}/",
             f"plan/{plan.pk}/",
             f"plan/{plan.pk}/edit/",
             f"support/{grant.pk}/",
