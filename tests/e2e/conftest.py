@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import importlib
+import io
 import re
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from playwright.sync_api import Page
 
@@ -13,14 +16,16 @@ DEMO_PASSWORD = "upstream-demo"
 
 
 @pytest.fixture
-def demo(transactional_db: None, django_db_serialized_rollback: None, settings: Any) -> None:
+def demo(transactional_db: None, settings: Any) -> None:
     """The synthetic demo organisation, as `make run` loads it.
 
-    Serialized rollback puts back what migrations wrote (the need domains), which the flush
-    between live-server tests would otherwise leave empty.
+    Live-server tests empty the database after each test, taking with them what migrations
+    wrote (the need domains), so they are put back first, exactly as the migration writes them.
     """
+    seed = importlib.import_module("assessments.migrations.0002_need_domains")
+    seed.add_domains(django_apps, None)
     settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, stdout=io.StringIO())
     settings.DEBUG = False
 
 
