@@ -7,7 +7,6 @@ audited by their service; refusals by the door.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -41,7 +39,7 @@ from .forms import (
 from .models import AuditEvent, Case, HomeVisit, Person, User, VisitAddendum, VisitChild
 from .panels import case_panels
 from .selectors import CaseFilters, case_audit_trail, caseload, default_scope
-from .view_helpers import actor_of, add_service_errors, refuse
+from .view_helpers import actor_of, add_service_errors, conflict_response, refuse
 
 CASES_PER_PAGE = 25
 VISITS_PER_PAGE = 20
@@ -239,21 +237,6 @@ def case_access_log(request: HttpRequest, case_id: int) -> HttpResponse:
 # --- Family and people ------------------------------------------------------------------------
 
 
-def _display(instance: models.Model, name: str) -> str:
-    """A field's value as a person reads it (choice labels, names, local dates)."""
-    field = instance._meta.get_field(name)
-    value = getattr(instance, name)
-    if value in (None, ""):
-        return "—"
-    if getattr(field, "choices", None):
-        return str(dict(field.flatchoices).get(value, value))  # type: ignore[union-attr]
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if hasattr(value, "isoformat"):
-        return formats.date_format(value, "DATE_FORMAT")
-    return str(value)
-
-
 def _conflict(
     request: HttpRequest,
     *,
@@ -264,41 +247,18 @@ def _conflict(
     template: str,
     context: dict[str, Any],
 ) -> HttpResponse:
-    """Somebody saved first: show theirs beside ours, change nothing, offer to save ours."""
-    mine = copy.copy(current)
-    for name, value in form.changed_values().items():
-        setattr(mine, name, value)
-    # Only what differs: the fields on which the two people disagree are what must be decided.
-    rows = [
-        {
-            "label": getattr(current._meta.get_field(name), "verbose_name", name),
-            "theirs": _display(current, name),
-            "mine": _display(mine, name),
-            "differs": True,
-        }
-        for name in form.changed_values()
-        if _display(current, name) != _display(mine, name)
-    ]
-    audit_record(
-        actor=actor,
-        event=Event.STALE_EDIT,
-        obj=current,
-        case=case,
-        extra={"submitted_version": form.cleaned_data["version"]},
-    )
-    # The form keeps the user's input; its version becomes the newest, so saving again is a
-    # deliberate choice made with both versions in view.
-    data = request.POST.copy()
-    data["version"] = str(current.version)  # type: ignore[attr-defined]
-    # (A copy: validating a model form writes the input onto its instance, and the page's
-    # heading must keep showing the saved record.)
-    resubmit = type(form)(data, instance=copy.copy(current), **context.pop("form_kwargs", {}))
-    resubmit.is_valid()
-    return render(
+    """The conflict page for a family or a person (see view_helpers.conflict_response)."""
+    form_kwargs = context.pop("form_kwargs", {})
+    return conflict_response(
         request,
-        template,
-        {**context, "case": case, "form": resubmit, "conflict": rows},
-        status=409,
+        actor=actor,
+        case=case,
+        form=form,
+        current=current,
+        changed=form.changed_values(),
+        template=template,
+        context=context,
+        form_factory=lambda data, instance: type(form)(data, instance=instance, **form_kwargs),
     )
 
 

@@ -8,16 +8,14 @@ event; writes are audited by their service; refusals by the door.
 
 from __future__ import annotations
 
-import copy
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,7 +30,7 @@ from casework.access import MAX_ID, Perm, case_permissions, get_case_for, get_re
 from casework.audit import Event, audit_record, audit_view
 from casework.models import Case, Person, User
 from casework.services import StaleEdit
-from casework.view_helpers import actor_of, add_service_errors
+from casework.view_helpers import actor_of, add_service_errors, conflict_response
 
 from . import services
 from .forms import (
@@ -113,64 +111,6 @@ def amount_text(amount: Decimal | None, currency: str) -> str:
     places = 0 if currency == "KHR" or amount == amount.to_integral_value() else 2
     number = formats.number_format(amount, places, use_l10n=True, force_grouping=True)
     return f"{number} {currency}".strip()
-
-
-def _display(instance: models.Model, name: str) -> str:
-    """A field's value as a person reads it (choice labels, names, local dates)."""
-    field = instance._meta.get_field(name)
-    value = getattr(instance, name)
-    if value in (None, ""):
-        return "—"
-    choices = getattr(field, "flatchoices", None)
-    if choices:
-        return str(dict(choices).get(value, value))
-    if hasattr(value, "isoformat"):
-        return formats.date_format(value, "DATE_FORMAT")
-    return str(value)
-
-
-def _conflict(
-    request: HttpRequest,
-    *,
-    actor: User,
-    case: Case,
-    form: Any,
-    current: models.Model,
-    changed: dict[str, Any],
-    extra_rows: Sequence[dict[str, Any]] = (),
-    template: str,
-    context: dict[str, Any],
-    form_factory: Callable[..., Any],
-) -> HttpResponse:
-    """Somebody saved first: show theirs beside ours, change nothing, offer to save ours (409)."""
-    mine = copy.copy(current)
-    for name, value in changed.items():
-        setattr(mine, name, value)
-    rows = [
-        {
-            "label": getattr(current._meta.get_field(name), "verbose_name", name),
-            "theirs": _display(current, name),
-            "mine": _display(mine, name),
-            "differs": True,
-        }
-        for name in changed
-        if _display(current, name) != _display(mine, name)
-    ]
-    rows += list(extra_rows)
-    audit_record(
-        actor=actor,
-        event=Event.STALE_EDIT,
-        obj=current,
-        case=case,
-        extra={"submitted_version": form.cleaned_data["version"]},
-    )
-    data = request.POST.copy()
-    data["version"] = str(current.version)  # type: ignore[attr-defined]
-    resubmit = form_factory(data, instance=copy.copy(current))
-    resubmit.is_valid()
-    return render(
-        request, template, {**context, "case": case, "form": resubmit, "conflict": rows}, status=409
-    )
 
 
 # --- The overview ---------------------------------------------------------------------------------
@@ -280,7 +220,7 @@ def network_member_edit(request: HttpRequest, case_id: int, member_id: int) -> H
                     data=form.member_data(),
                 )
             except StaleEdit as stale:
-                return _conflict(
+                return conflict_response(
                     request,
                     actor=actor,
                     case=case,
@@ -942,7 +882,7 @@ def intervention_edit(request: HttpRequest, case_id: int, intervention_id: int) 
                             "differs": True,
                         }
                     )
-                return _conflict(
+                return conflict_response(
                     request,
                     actor=actor,
                     case=case,
