@@ -25,7 +25,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +32,15 @@ from django.utils.translation import gettext as _
 from casework.access import case_permissions
 from casework.audit import Event, audit_record, changes_between
 from casework.models import Case, Person, User
-from casework.services import StaleEdit, case_transition, require_change
+from casework.services import (
+    StaleEdit,
+    case_transition,
+    lock_for_edit,
+    refuse_future,
+    refuse_unknown_fields,
+    require_change,
+    save_new_version,
+)
 
 from .models import (
     EDITABLE,
@@ -62,24 +69,6 @@ def require_decider(actor: User, case: Case, author_id: int) -> None:
         raise PermissionDenied(_("Only a supervisor of the case's team can decide."))
     if actor.pk == author_id:
         raise ValidationError(_("You wrote this, so another supervisor must decide on it."))
-
-
-def _not_in_future(day: datetime.date, field_name: str) -> None:
-    if day > timezone.localdate():
-        raise ValidationError({field_name: _("This date is in the future.")})
-
-
-def _lock(model: type[Any], pk: int, case: Case, expected_version: int | None) -> Any:
-    current = model._default_manager.select_for_update().get(pk=pk, case=case)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleEdit(current)
-    return current
-
-
-def _bump(obj: Any) -> None:
-    obj.version = F("version") + 1
-    obj.save()
-    obj.refresh_from_db()
 
 
 # --- Needs-led assessment ------------------------------------------------------------------------
@@ -122,12 +111,7 @@ def assessment_start(
     Case.objects.select_for_update().get(pk=case.pk)  # one open assessment, even when racing
     if case.phase == Case.Phase.CLOSED:
         raise ValidationError(_("The case is closed. Re-open it before assessing again."))
-    unknown = set(data or {}) - set(ASSESSMENT_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
+    refuse_unknown_fields(data or {}, ASSESSMENT_FIELDS)
     if open_assessment(case) is not None:
         raise ValidationError(
             _("This case already has an assessment in progress. Finish that one first.")
@@ -182,19 +166,14 @@ def assessment_update(
 ) -> Assessment:
     """Edit a draft or returned assessment; `needs` replaces the domains assessed."""
     require_change(actor, case)
-    current: Assessment = _lock(Assessment, assessment.pk, case, expected_version)
+    current: Assessment = lock_for_edit(Assessment, assessment.pk, case, expected_version)
     if not current.is_editable:
         raise ValidationError(
             _("This assessment is %(status)s and can no longer be edited.")
             % {"status": current.get_status_display().lower()}
         )
     before = Assessment.objects.get(pk=current.pk)
-    unknown = set(data) - set(ASSESSMENT_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
+    refuse_unknown_fields(data, ASSESSMENT_FIELDS)
     for name, value in data.items():
         setattr(current, name, value)
     current.full_clean()
@@ -224,7 +203,7 @@ def assessment_update(
         changes["needs"] = ["", ", ".join(str(n.domain_id) for n in needs)]
     if current.status == Approval.RETURNED:
         current.status = Approval.DRAFT
-    _bump(current)
+    save_new_version(current)
     audit_record(actor=actor, event=Event.CHANGE, obj=current, case=case, changes=changes)
     return current
 
@@ -234,14 +213,14 @@ def assessment_submit(
     *, actor: User, case: Case, assessment: Assessment, expected_version: int
 ) -> Assessment:
     require_change(actor, case)
-    current: Assessment = _lock(Assessment, assessment.pk, case, expected_version)
+    current: Assessment = lock_for_edit(Assessment, assessment.pk, case, expected_version)
     if not current.is_editable:
         raise ValidationError(_("Only a draft or a returned assessment can be submitted."))
     if not current.needs.exists():
         raise ValidationError(_("Assess at least one domain before submitting."))
     current.status = Approval.SUBMITTED
     current.submitted_at = timezone.now()
-    _bump(current)
+    save_new_version(current)
     audit_record(actor=actor, event=Event.SUBMIT, obj=current, case=case)
     return current
 
@@ -258,7 +237,7 @@ def assessment_decide(
 ) -> Assessment:
     """A supervisor approves the assessment, or returns it with a comment saying what to change."""
     require_decider(actor, case, assessment.author_id)
-    current: Assessment = _lock(Assessment, assessment.pk, case, expected_version)
+    current: Assessment = lock_for_edit(Assessment, assessment.pk, case, expected_version)
     if current.status != Approval.SUBMITTED:
         raise ValidationError(_("Only a submitted assessment can be approved or returned."))
     if not approve and not comment.strip():
@@ -278,7 +257,7 @@ def assessment_decide(
     current.status = Approval.APPROVED if approve else Approval.RETURNED
     current.decided_at = timezone.now()
     current.decided_by = actor
-    _bump(current)
+    save_new_version(current)
     audit_record(
         actor=actor,
         event=Event.APPROVE if approve else Event.RETURN,
@@ -347,7 +326,7 @@ def mapping_record(
     entries: Sequence[EntryData],
 ) -> Mapping:
     require_change(actor, case)
-    _not_in_future(held_on, "held_on")
+    refuse_future(held_on, "held_on")
     mapping = Mapping(case=case, author=actor, held_on=held_on, participants=participants)
     mapping.full_clean()
     mapping.save()
@@ -368,14 +347,14 @@ def mapping_update(
     entries: Sequence[EntryData],
 ) -> Mapping:
     require_change(actor, case)
-    current: Mapping = _lock(Mapping, mapping.pk, case, expected_version)
-    _not_in_future(held_on, "held_on")
+    current: Mapping = lock_for_edit(Mapping, mapping.pk, case, expected_version)
+    refuse_future(held_on, "held_on")
     before = Mapping.objects.get(pk=current.pk)
     current.held_on = held_on
     current.participants = participants
     current.full_clean()
     _mapping_entries(current, entries)
-    _bump(current)
+    save_new_version(current)
     audit_record(
         actor=actor,
         event=Event.CHANGE,
@@ -406,7 +385,7 @@ def scale_record(
     answer is a new point on the line."""
     require_change(actor, case)
     day = recorded_on or timezone.localdate()
-    _not_in_future(day, "recorded_on")
+    refuse_future(day, "recorded_on")
     errors: dict[str, list[str]] = {}
     if voice in (Voice.FAMILY, Voice.CHILD):
         if person is None or person.family_id != case.family_id:
@@ -527,14 +506,9 @@ def child_voice_record(
 ) -> ChildVoice:
     require_change(actor, case)
     child = _voice_child(case, child_id)
-    unknown = set(data) - set(VOICE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
+    refuse_unknown_fields(data, VOICE_FIELDS)
     voice = ChildVoice(case=case, child=child, author=actor, **data)
-    _not_in_future(voice.recorded_on, "recorded_on")
+    refuse_future(voice.recorded_on, "recorded_on")
     if not any(str(getattr(voice, name)).strip() for name in VOICE_FIELDS[1:6]):
         raise ValidationError(_("Write down at least one thing the child said."))
     voice.age_at_recording = child.age_on(voice.recorded_on)
@@ -558,17 +532,12 @@ def child_voice_update(
     remove_drawing: bool = False,
 ) -> ChildVoice:
     require_change(actor, case)
-    current: ChildVoice = _lock(ChildVoice, voice.pk, case, expected_version)
+    current: ChildVoice = lock_for_edit(ChildVoice, voice.pk, case, expected_version)
     before = ChildVoice.objects.get(pk=current.pk)
-    unknown = set(data) - set(VOICE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
+    refuse_unknown_fields(data, VOICE_FIELDS)
     for name, value in data.items():
         setattr(current, name, value)
-    _not_in_future(current.recorded_on, "recorded_on")
+    refuse_future(current.recorded_on, "recorded_on")
     current.age_at_recording = current.child.age_on(current.recorded_on)
     old_drawing = current.drawing.name if current.drawing else ""
     if drawing is not None:
@@ -576,7 +545,7 @@ def child_voice_update(
     elif remove_drawing:
         current.drawing = ""
     current.full_clean()
-    _bump(current)
+    save_new_version(current)
     if old_drawing and old_drawing != current.drawing.name:
         storage = current.drawing.storage
         transaction.on_commit(lambda: storage.delete(old_drawing))
@@ -740,7 +709,7 @@ def plan_update(
     goals: Sequence[GoalData],
 ) -> CasePlan:
     require_change(actor, case)
-    current: CasePlan = _lock(CasePlan, plan.pk, case, expected_version)
+    current: CasePlan = lock_for_edit(CasePlan, plan.pk, case, expected_version)
     if not current.is_editable:
         raise ValidationError(
             _("This version of the plan is %(status)s. Start a new version to change it.")
@@ -752,7 +721,7 @@ def plan_update(
     _write_goals(current, goals)
     if current.status == Approval.RETURNED:
         current.status = Approval.DRAFT
-    _bump(current)
+    save_new_version(current)
     audit_record(
         actor=actor,
         event=Event.CHANGE,
@@ -776,7 +745,7 @@ def unmet_needs_without_goal(plan: CasePlan) -> list[NeedEntry]:
 @transaction.atomic
 def plan_submit(*, actor: User, case: Case, plan: CasePlan, expected_version: int) -> CasePlan:
     require_change(actor, case)
-    current: CasePlan = _lock(CasePlan, plan.pk, case, expected_version)
+    current: CasePlan = lock_for_edit(CasePlan, plan.pk, case, expected_version)
     if not current.is_editable:
         raise ValidationError(_("Only a draft or a returned plan can be submitted."))
     if not current.goals.exists():
@@ -793,7 +762,7 @@ def plan_submit(*, actor: User, case: Case, plan: CasePlan, expected_version: in
         )
     current.status = Approval.SUBMITTED
     current.submitted_at = timezone.now()
-    _bump(current)
+    save_new_version(current)
     audit_record(actor=actor, event=Event.SUBMIT, obj=current, case=case)
     return current
 
@@ -810,7 +779,7 @@ def plan_decide(
 ) -> CasePlan:
     """Approve the plan (the case moves on to intervention) or return it with a comment."""
     require_decider(actor, case, plan.author_id)
-    current: CasePlan = _lock(CasePlan, plan.pk, case, expected_version)
+    current: CasePlan = lock_for_edit(CasePlan, plan.pk, case, expected_version)
     if current.status != Approval.SUBMITTED:
         raise ValidationError(_("Only a submitted plan can be approved or returned."))
     if not approve and not comment.strip():
@@ -833,7 +802,7 @@ def plan_decide(
         )
     current.status = Approval.APPROVED if approve else Approval.RETURNED
     current.decided_at = timezone.now()
-    _bump(current)
+    save_new_version(current)
     audit_record(
         actor=actor,
         event=Event.APPROVE if approve else Event.RETURN,
@@ -880,7 +849,7 @@ def action_progress(
     current.status = status
     current.outcome = outcome
     current.full_clean()
-    _bump(current)
+    save_new_version(current)
     audit_record(
         actor=actor,
         event=Event.CHANGE,

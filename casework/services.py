@@ -47,6 +47,39 @@ class StaleEdit(Exception):
         self.current = current
 
 
+# --- Shared by every app's services ------------------------------------------------------
+
+
+def refuse_unknown_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """A write may only touch the fields its service edits; anything else is refused."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+
+
+def refuse_future(day: datetime.date | None, field_name: str) -> None:
+    if day is not None and day > timezone.localdate():
+        raise ValidationError({field_name: _("This date is in the future.")})
+
+
+def lock_for_edit(model: type[Any], pk: int, case: Case, expected_version: int | None) -> Any:
+    """Lock a record of `case` and refuse it if somebody saved since `expected_version`."""
+    current = model._default_manager.select_for_update().get(pk=pk, case=case)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(current)
+    return current
+
+
+def save_new_version(obj: Any) -> None:
+    """Save an edited record as its next version."""
+    obj.version = F("version") + 1
+    obj.save()
+    obj.refresh_from_db()
+
+
 # --- People and organisations --------------------------------------------------------------
 
 
@@ -111,19 +144,11 @@ def _apply_edit(
     if current.version != expected_version:
         raise StaleEdit(current)
     before = model._default_manager.get(pk=pk)
-    allowed_fields = set(allowed)
-    unknown = set(data) - allowed_fields
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
+    refuse_unknown_fields(data, allowed)
     for name, value in data.items():
         setattr(current, name, value)
     current.full_clean()
-    current.version = F("version") + 1
-    current.save()
-    current.refresh_from_db()
+    save_new_version(current)
     return before, current
 
 
@@ -489,12 +514,7 @@ def visit_record(
 ) -> HomeVisit:
     """Record a contact as a draft (or signed straight away)."""
     require_change(actor, case)
-    unknown = set(data) - set(VISIT_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
+    refuse_unknown_fields(data, VISIT_FIELDS)
     visit = HomeVisit(case=case, author=actor, **data)
     _validate_visit(visit, case, children)
     if sign:
@@ -528,12 +548,7 @@ def visit_update(
     if current.version != expected_version:
         raise StaleEdit(current)
     before = HomeVisit.objects.get(pk=current.pk)
-    unknown = set(data) - set(VISIT_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
+    refuse_unknown_fields(data, VISIT_FIELDS)
     for name, value in data.items():
         setattr(current, name, value)
     _validate_visit(current, case, children)

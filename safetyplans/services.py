@@ -20,7 +20,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,37 +27,15 @@ from assessments.models import Approval, Goal, MappingEntry
 from assessments.services import approved_plan
 from casework.audit import Event, audit_record, changes_between
 from casework.models import Case, Person, User
-from casework.services import StaleEdit, require_change
+from casework.services import (
+    lock_for_edit,
+    refuse_future,
+    refuse_unknown_fields,
+    require_change,
+    save_new_version,
+)
 
 from .models import Intervention, NetworkMember, SafetyPlan, SafetyRule
-
-
-def _not_in_future(day: datetime.date | None, field_name: str) -> None:
-    if day is not None and day > timezone.localdate():
-        raise ValidationError({field_name: _("This date is in the future.")})
-
-
-def _refuse_unknown(data: MappingType[str, Any], allowed: Sequence[str]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
-
-
-def _lock(model: type[Any], pk: int, case: Case, expected_version: int) -> Any:
-    current = model._default_manager.select_for_update().get(pk=pk, case=case)
-    if current.version != expected_version:
-        raise StaleEdit(current)
-    return current
-
-
-def _bump(obj: Any) -> None:
-    obj.version = F("version") + 1
-    obj.save()
-    obj.refresh_from_db()
-
 
 # --- The safety and support network ---------------------------------------------------------------
 
@@ -84,13 +61,13 @@ def _check_member(member: NetworkMember, case: Case) -> None:
         raise ValidationError(
             {"name": _("Name the person: a commitment needs someone who can be asked about it.")}
         )
-    _not_in_future(member.joined_on, "joined_on")
+    refuse_future(member.joined_on, "joined_on")
 
 
 @transaction.atomic
 def network_member_add(*, actor: User, case: Case, data: MappingType[str, Any]) -> NetworkMember:
     require_change(actor, case)
-    _refuse_unknown(data, MEMBER_FIELDS)
+    refuse_unknown_fields(data, MEMBER_FIELDS)
     member = NetworkMember(case=case, added_by=actor, **data)
     _check_member(member, case)
     member.full_clean()
@@ -109,8 +86,8 @@ def network_member_update(
     data: MappingType[str, Any],
 ) -> NetworkMember:
     require_change(actor, case)
-    _refuse_unknown(data, MEMBER_FIELDS)
-    current: NetworkMember = _lock(NetworkMember, member.pk, case, expected_version)
+    refuse_unknown_fields(data, MEMBER_FIELDS)
+    current: NetworkMember = lock_for_edit(NetworkMember, member.pk, case, expected_version)
     if not current.is_current:
         raise ValidationError(_("This person has left the network; their record stays as it was."))
     before = NetworkMember.objects.get(pk=current.pk)
@@ -118,7 +95,7 @@ def network_member_update(
         setattr(current, name, value)
     _check_member(current, case)
     current.full_clean()
-    _bump(current)
+    save_new_version(current)
     audit_record(
         actor=actor,
         event=Event.CHANGE,
@@ -156,11 +133,11 @@ def network_member_remove(
     edited: its page shows who left and what replaces them, until a new version is agreed).
     """
     require_change(actor, case)
-    current: NetworkMember = _lock(NetworkMember, member.pk, case, expected_version)
+    current: NetworkMember = lock_for_edit(NetworkMember, member.pk, case, expected_version)
     if not current.is_current:
         raise ValidationError(_("This person has already left the network."))
     day = left_on or timezone.localdate()
-    _not_in_future(day, "left_on")
+    refuse_future(day, "left_on")
     errors: dict[str, list[str]] = {}
     if day < current.joined_on:
         errors["left_on"] = [_("They cannot leave before they joined the network.")]
@@ -190,7 +167,7 @@ def network_member_remove(
     current.replacement_note = replacement_note.strip() or (
         _("Replaced by %(name)s.") % {"name": replaced_by.name} if replaced_by else ""
     )
-    _bump(current)
+    save_new_version(current)
     audit_record(
         actor=actor,
         event=Event.CHANGE,
@@ -322,7 +299,7 @@ def safety_plan_update(
     rules: Sequence[RuleData],
 ) -> SafetyPlan:
     require_change(actor, case)
-    current: SafetyPlan = _lock(SafetyPlan, plan.pk, case, expected_version)
+    current: SafetyPlan = lock_for_edit(SafetyPlan, plan.pk, case, expected_version)
     if not current.is_editable:
         raise ValidationError(
             _("An agreed safety plan is not edited: start a new version to change it.")
@@ -349,7 +326,7 @@ def safety_plan_update(
         except ValidationError as error:
             raise ValidationError({"rules": error.messages}) from error
         row.save()
-    _bump(current)
+    save_new_version(current)
     audit_record(
         actor=actor,
         event=Event.CHANGE,
@@ -373,7 +350,7 @@ def safety_plan_agree(
 ) -> SafetyPlan:
     """Record that the family (and the network) agreed the plan: it is in force from now."""
     require_change(actor, case)
-    current: SafetyPlan = _lock(SafetyPlan, plan.pk, case, expected_version)
+    current: SafetyPlan = lock_for_edit(SafetyPlan, plan.pk, case, expected_version)
     if not current.is_editable:
         raise ValidationError(_("This version is not a draft: it cannot be agreed again."))
     if approved_plan(case) is None:
@@ -383,7 +360,7 @@ def safety_plan_agree(
                 "plan carries out part of it."
             )
         )
-    _not_in_future(agreed_on, "agreed_on")
+    refuse_future(agreed_on, "agreed_on")
     rules = list(current.rules.all())
     errors: dict[str, list[str]] = {}
     if not rules:
@@ -425,7 +402,7 @@ def safety_plan_agree(
     )
     current.status = SafetyPlan.Status.AGREED
     current.agreed_on = agreed_on
-    _bump(current)
+    save_new_version(current)
     current.agreed_people.set(people)
     current.agreed_network.set(members)
     audit_record(
@@ -485,7 +462,7 @@ def intervention_record(
     goal_ids: Sequence[int] = (),
 ) -> Intervention:
     require_change(actor, case)
-    _refuse_unknown(data, INTERVENTION_FIELDS)
+    refuse_unknown_fields(data, INTERVENTION_FIELDS)
     row = Intervention(case=case, recorded_by=actor, **data)
     _check_intervention(row, case, goal_ids)
     row.full_clean()
@@ -506,8 +483,8 @@ def intervention_update(
     goal_ids: Sequence[int] | None = None,
 ) -> Intervention:
     require_change(actor, case)
-    _refuse_unknown(data, INTERVENTION_FIELDS)
-    current: Intervention = _lock(Intervention, intervention.pk, case, expected_version)
+    refuse_unknown_fields(data, INTERVENTION_FIELDS)
+    current: Intervention = lock_for_edit(Intervention, intervention.pk, case, expected_version)
     before = Intervention.objects.get(pk=current.pk)
     for name, value in data.items():
         setattr(current, name, value)
@@ -516,7 +493,7 @@ def intervention_update(
     )
     _check_intervention(current, case, goals)
     current.full_clean()
-    _bump(current)
+    save_new_version(current)
     current.goals.set(goals)
     audit_record(
         actor=actor,
