@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from casework.access import case_permissions
 from casework.audit import Event, audit_record, changes_between
+from casework.hooks import case_event
 from casework.models import Case, Person, User
 from casework.services import (
     StaleEdit,
@@ -433,6 +434,7 @@ def scale_record(
     audit_record(
         actor=actor, event=Event.CREATE, obj=row, case=case, changes={"score": ["", str(score)]}
     )
+    case_event("scale_recorded", case=case, actor=actor, score=row)
     return row
 
 

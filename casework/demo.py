@@ -18,8 +18,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from .concerns import ensure_default_concerns
 from .demo_data import DEMO_CASES, PLACES, TEAM_A, TEAM_B, DemoCase
-from .models import Case, Family, Organisation, Team, User, Village
+from .models import Case, ConcernCategory, Family, Organisation, Team, User, Village
 from .services import (
     CaseData,
     ChildSeen,
@@ -152,6 +153,7 @@ def _load_case(
             languages=spec.languages,
             opened_on=today - datetime.timedelta(days=spec.opened_days_ago),
             reason=spec.reason,
+            concerns=list(ConcernCategory.objects.filter(code__in=spec.concerns)),
         ),
     )
     children = {person.given_name_latin: person.pk for person in case.children.all()}
@@ -299,6 +301,7 @@ def demo_load(*, password: str) -> list[DemoLogin]:
         team.supervisors.set(supervisors[name])
         team_sync_groups(team=team)
     organisation_sync_administrators(organisation=organisation)
+    ensure_default_concerns(ConcernCategory)
     demo_cases_load(organisation=organisation, users=users)
     cases = list(
         Case.objects.filter(team__organisation=organisation)

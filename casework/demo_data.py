@@ -108,12 +108,15 @@ class DemoCase:
     path: tuple[tuple[str, str], ...] = ()
     covering: str | None = None
     languages: str = "Khmer"
+    # Codes of casework.concerns.DEFAULT_CONCERNS: what the case is about.
+    concerns: tuple[str, ...] = ()
 
 
 DEMO_CASES: tuple[DemoCase, ...] = (
     # --- Team A ---------------------------------------------------------------------------
     DemoCase(
         family_name="Chan (ចាន់)",
+        concerns=("school_dropout", "neglect"),
         team=TEAM_A,
         village="Prey Chheu",
         opened_by="supervisor",
@@ -155,6 +158,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Keo (កែវ)",
+        concerns=("family_separation", "economic_hardship"),
         team=TEAM_A,
         village="Tuol Khpos",
         opened_by="worker",
@@ -237,6 +241,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Heng (ហេង)",
+        concerns=("domestic_violence", "emotional_abuse"),
         team=TEAM_A,
         village="Ou Thnong",
         opened_by="supervisor",
@@ -346,6 +351,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Meas (មាស)",
+        concerns=("child_labour", "school_dropout"),
         team=TEAM_A,
         village="Prey Chheu",
         opened_by="worker",
@@ -426,6 +432,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Tep (ទេព)",
+        concerns=("neglect", "economic_hardship"),
         team=TEAM_A,
         village="Tuol Khpos",
         opened_by="colleague",
@@ -484,6 +491,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Nuon (នួន)",
+        concerns=("neglect", "school_dropout"),
         team=TEAM_A,
         village="Ou Thnong",
         opened_by="supervisor",
@@ -603,6 +611,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Seng (សេង)",
+        concerns=("trafficking", "exploitation"),
         team=TEAM_A,
         village="Tuol Khpos",
         opened_by="supervisor",
@@ -695,6 +704,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     # --- Team B ---------------------------------------------------------------------------
     DemoCase(
         family_name="Long (ឡុង)",
+        concerns=("neglect",),
         team=TEAM_B,
         village="Kouk Chan",
         opened_by="chair",
@@ -752,6 +762,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Yin (យិន)",
+        concerns=("physical_abuse",),
         team=TEAM_B,
         village="Srah Thmei",
         opened_by="outsider",
@@ -835,6 +846,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Chhin (ឈិន)",
+        concerns=("neglect", "school_dropout"),
         team=TEAM_B,
         village="Kouk Chan",
         opened_by="chair",
@@ -927,6 +939,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Pov (ពៅ)",
+        concerns=("exploitation", "child_labour"),
         team=TEAM_B,
         village="Srah Thmei",
         opened_by="outsider",
@@ -1017,6 +1030,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     ),
     DemoCase(
         family_name="Sok (សុខ)",
+        concerns=("family_separation", "economic_hardship"),
         team=TEAM_B,
         village="Kouk Chan",
         opened_by="chair",

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinLengthValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -320,6 +321,32 @@ class Person(Versioned):
             )
 
 
+class ConcernCategory(models.Model):
+    """What a case is about (neglect, trafficking, school dropout...). Installation-wide, seeded
+    by migration; administrators add more. Intake, reopening and the revolving-door flag compare
+    cases by these."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name (English)"), max_length=100)
+    name_km = models.CharField(_("name (Khmer)"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("concern category")
+        verbose_name_plural = _("concern categories")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if (get_language() or "").startswith("km") and self.name_km:
+            return self.name_km
+        return self.name
+
+
 class Case(Versioned):
     class Phase(models.TextChoices):
         INTAKE = "intake", _("Intake")
@@ -344,6 +371,9 @@ class Case(Versioned):
     )
     children = models.ManyToManyField(
         Person, verbose_name=_("children concerned"), related_name="cases"
+    )
+    concerns = models.ManyToManyField(
+        ConcernCategory, verbose_name=_("concerns"), related_name="cases", blank=True
     )
     phase = models.CharField(
         _("phase"), max_length=20, choices=Phase.choices, default=Phase.INTAKE, editable=False
@@ -561,6 +591,10 @@ class AuditEvent(AbstractLogEntry):
         SUBMIT = "submit", _("submitted for approval")
         APPROVE = "approve", _("approved")
         RETURN = "return", _("returned for changes")
+        SCHEDULE = "schedule", _("scheduled")
+        OVERRIDE = "override", _("overrode a safeguard, with a reason")
+        NOTIFY = "notify", _("sent a reminder")
+        WITHDRAW = "withdraw", _("withdrew")
 
     event = models.CharField(_("event"), max_length=20, choices=Event.choices, db_index=True)
     case = models.ForeignKey(

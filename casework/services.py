@@ -21,10 +21,12 @@ from django.utils.translation import gettext as _
 
 from .access import case_permissions, sync_case_grants
 from .audit import Event, audit_record, changes_between
+from .hooks import case_event
 from .models import (
     Allocation,
     Case,
     CaseReferenceCounter,
+    ConcernCategory,
     Family,
     HomeVisit,
     Organisation,
@@ -192,6 +194,7 @@ class CaseData:
     languages: str = ""
     opened_on: datetime.date | None = None
     reason: str = ""
+    concerns: list[ConcernCategory] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -264,6 +267,7 @@ def case_open(*, actor: User, data: CaseData) -> Case:
     case.full_clean()
     case.save()
     case.children.set([p for p, d in zip(people, data.people, strict=True) if d.concerned])
+    case.concerns.set(data.concerns)
     Allocation.objects.create(
         case=case,
         worker=data.worker,
@@ -273,6 +277,7 @@ def case_open(*, actor: User, data: CaseData) -> Case:
     )
     sync_case_grants(case)
     audit_record(actor=actor, event=Event.CREATE, obj=case, case=case, reason=data.reason)
+    case_event("opened", case=case, actor=actor)
     return case
 
 
@@ -313,7 +318,68 @@ def case_transition(*, actor: User, case: Case, to: str, reason: str = "") -> Ca
         changes={"phase": [before_phase, to]},
         reason=reason,
     )
+    case_event(
+        "phase_changed", case=locked, actor=actor, before=before_phase, after=to, reason=reason
+    )
     return locked
+
+
+RISK_ORDER = {Case.Risk.LOW: 0, Case.Risk.MEDIUM: 1, Case.Risk.HIGH: 2}
+
+
+@transaction.atomic
+def case_set_risk(
+    *, actor: User, case: Case, risk_level: str, reason: str, expected_version: int | None = None
+) -> Case:
+    """Change the case's risk level (worker or supervisor), always with a reason."""
+    require_change(actor, case)
+    if risk_level not in Case.Risk.values:
+        raise ValidationError({"risk_level": _("Choose low, medium or high.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the risk level changes.")})
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleEdit(locked)
+    before = locked.risk_level
+    if before == risk_level:
+        return locked
+    Case.objects.filter(pk=locked.pk).update(risk_level=risk_level, version=F("version") + 1)
+    locked.refresh_from_db()
+    audit_record(
+        actor=actor,
+        event=Event.CHANGE,
+        obj=locked,
+        case=locked,
+        changes={"risk_level": [before, risk_level]},
+        reason=reason.strip(),
+    )
+    case_event(
+        "risk_changed",
+        case=locked,
+        actor=actor,
+        before=before,
+        after=risk_level,
+        reason=reason.strip(),
+    )
+    return locked
+
+
+def case_concerns_set(*, actor: User, case: Case, concerns: Iterable[ConcernCategory]) -> None:
+    """Say what the case is about (worker or supervisor); audited as a change of concerns."""
+    require_change(actor, case)
+    wanted = sorted({c.pk for c in concerns})
+    before = sorted(case.concerns.values_list("pk", flat=True))
+    if wanted == before:
+        return
+    with transaction.atomic():
+        case.concerns.set(wanted)
+        audit_record(
+            actor=actor,
+            event=Event.CHANGE,
+            obj=case,
+            case=case,
+            changes={"concerns": [",".join(map(str, before)), ",".join(map(str, wanted))]},
+        )
 
 
 @transaction.atomic
