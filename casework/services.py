@@ -195,6 +195,11 @@ class CaseData:
     opened_on: datetime.date | None = None
     reason: str = ""
     concerns: list[ConcernCategory] = field(default_factory=list)
+    # Opening a new case for a family already on record: `family` is reused (family_name,
+    # village_id and the contact fields are then ignored) and `existing_children` are among
+    # the children concerned, beside any new `people`.
+    family: Family | None = None
+    existing_children: list[Person] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -228,19 +233,27 @@ def case_open(*, actor: User, data: CaseData) -> Case:
         User.Role.SOCIAL_WORKER,
     ):
         raise PermissionDenied
-    if not any(person.concerned for person in data.people):
+    if not any(person.concerned for person in data.people) and not data.existing_children:
         raise ValidationError(_("Choose at least one child the case is about."))
     _check_allocation(data.team, data.worker, data.covering_worker)
-    family = Family(
-        family_name=data.family_name,
-        organisation_id=data.team.organisation_id,
-        village_id=data.village_id,
-        address_notes=data.address_notes,
-        phone=data.phone,
-        languages=data.languages,
-    )
-    family.full_clean()
-    family.save()
+    if data.family is not None:
+        # A family the organisation already knows comes back: a new case, the same people.
+        family = data.family
+        if family.organisation_id != data.team.organisation_id:
+            raise PermissionDenied
+        if any(child.family_id != family.pk for child in data.existing_children):
+            raise ValidationError(_("The children must belong to the family."))
+    else:
+        family = Family(
+            family_name=data.family_name,
+            organisation_id=data.team.organisation_id,
+            village_id=data.village_id,
+            address_notes=data.address_notes,
+            phone=data.phone,
+            languages=data.languages,
+        )
+        family.full_clean()
+        family.save()
     people: list[Person] = []
     for index, person_data in enumerate(data.people):
         values = {k: v for k, v in vars(person_data).items() if k != "concerned"}
@@ -266,7 +279,10 @@ def case_open(*, actor: User, data: CaseData) -> Case:
     )
     case.full_clean()
     case.save()
-    case.children.set([p for p, d in zip(people, data.people, strict=True) if d.concerned])
+    case.children.set(
+        [p for p, d in zip(people, data.people, strict=True) if d.concerned]
+        + list(data.existing_children)
+    )
     case.concerns.set(data.concerns)
     Allocation.objects.create(
         case=case,
