@@ -8,7 +8,11 @@ explicit calls from services, not Django signals: a `.save()` elsewhere triggers
 
 Events and their keyword data:
 - "opened": case, actor — a new case was opened.
-- "phase_changed": case, actor, before, after, reason — a case moved between phases.
+- "phase_changing": case, actor, before, after, reason — about to move; a hook may refuse by
+  raising ValidationError (nothing has been written yet).
+- "phase_changed": case, actor, before, after, reason, closed_on_before, reported_concerns —
+  a case moved between phases (closed_on_before: the date it had been closed on, when reopened;
+  reported_concerns: what the report that reopened it is about, possibly empty).
 - "risk_changed": case, actor, before, after, reason — the case's risk level changed.
 - "scale_recorded": case, actor, score — a safety-scale answer was recorded (assessments).
 """
@@ -21,7 +25,7 @@ from typing import Any, Literal
 
 from .models import Case, User
 
-CaseEvent = Literal["opened", "phase_changed", "risk_changed", "scale_recorded"]
+CaseEvent = Literal["opened", "phase_changing", "phase_changed", "risk_changed", "scale_recorded"]
 CaseHook = Callable[..., None]
 
 _hooks: defaultdict[str, list[CaseHook]] = defaultdict(list)

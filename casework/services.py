@@ -303,8 +303,19 @@ def require_change(actor: User, case: Case) -> None:
 
 
 @transaction.atomic
-def case_transition(*, actor: User, case: Case, to: str, reason: str = "") -> Case:
-    """Move the case to another phase, only along the allowed transitions."""
+def case_transition(
+    *,
+    actor: User,
+    case: Case,
+    to: str,
+    reason: str = "",
+    reported_concerns: Iterable[ConcernCategory] | None = None,
+) -> Case:
+    """Move the case to another phase, only along the allowed transitions.
+
+    `reported_concerns`: when a closed case is reopened because of a new report, what that
+    report is about (the revolving-door check compares it with the concerns at closure).
+    """
     require_change(actor, case)
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if to not in Case.TRANSITIONS[locked.phase]:
@@ -315,6 +326,11 @@ def case_transition(*, actor: User, case: Case, to: str, reason: str = "") -> Ca
     if to == Case.Phase.CLOSED and not reason.strip():
         raise ValidationError({"reason": _("Say why the case is being closed.")})
     before_phase = locked.phase
+    closed_on_before = locked.closed_on
+    # Phase apps may refuse (closing needs a review's decision) before anything is written.
+    case_event(
+        "phase_changing", case=locked, actor=actor, before=before_phase, after=to, reason=reason
+    )
     updates: dict[str, Any] = {
         "phase": to,
         "phase_since": timezone.now(),
@@ -335,7 +351,14 @@ def case_transition(*, actor: User, case: Case, to: str, reason: str = "") -> Ca
         reason=reason,
     )
     case_event(
-        "phase_changed", case=locked, actor=actor, before=before_phase, after=to, reason=reason
+        "phase_changed",
+        case=locked,
+        actor=actor,
+        before=before_phase,
+        after=to,
+        reason=reason,
+        closed_on_before=closed_on_before,
+        reported_concerns=list(reported_concerns or []),
     )
     return locked
 

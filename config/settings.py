@@ -232,7 +232,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Beat must run exactly once per installation (README, Production): it only enqueues; the
+# reminders themselves are claimed under a unique constraint, so a second beat sends nothing
+# twice, but it does double the work.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "review-reminders": {
+        "task": "reviews.tasks.send_review_reminders",
+        "schedule": env_int("REVIEW_REMINDER_EVERY_SECONDS", 300),
+        # A sweep nobody picked up within the interval is replaced by the next one.
+        "options": {"expires": env_int("REVIEW_REMINDER_EVERY_SECONDS", 300) - 10},
+    },
+}
+
+# --- Reviews -----------------------------------------------------------------------------------
+# Where links in e-mails point (no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# A reminder leased by a sweep that died is taken again after this long.
+REVIEW_REMINDER_LEASE_SECONDS = env_int("REVIEW_REMINDER_LEASE_SECONDS", 300)
+# The right-hand side of reminder e-mails' Message-ID (the same message keeps the same id).
+REVIEW_REMINDER_MESSAGE_DOMAIN = env_str("REVIEW_REMINDER_MESSAGE_DOMAIN", "upstream.invalid")
 
 # --- API ------------------------------------------------------------------------------------
 # Widgets render through the project's templates, so our own widget templates are found too.

@@ -7,3 +7,22 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Reviews")
+
+    def ready(self) -> None:
+        # The chair's grant, the schedule's reactions to case facts, the case page's panel
+        # and the demo's reviews plug into casework here.
+        from casework.access import register_grant_source
+        from casework.demo import register_demo_extension
+        from casework.hooks import register_case_hook
+        from casework.panels import register_case_panel
+
+        from . import access, demo, panels, services
+
+        register_grant_source(access.chair_grants)
+        register_case_panel(panels.REVIEWS_PANEL)
+        register_demo_extension(demo.demo_reviews_load)
+        register_case_hook("phase_changing", services.on_phase_changing)
+        register_case_hook("phase_changed", services.on_phase_changed)
+        register_case_hook("opened", services.on_case_opened)
+        register_case_hook("risk_changed", services.on_risk_changed)
+        register_case_hook("scale_recorded", services.on_scale_recorded)

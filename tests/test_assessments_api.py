@@ -694,7 +694,12 @@ def test_approving_the_plan_moves_the_case_to_intervention(world: World, cast: d
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "approved"
     assert fresh(Case, world.case.pk).phase == Case.Phase.INTERVENTION
-    assert [e.event for e in events_since(before)] == [Event.APPROVE, Event.TRANSITION]
+    # Starting intervention schedules the first review from the policy (reviews app).
+    assert [e.event for e in events_since(before)] == [
+        Event.APPROVE,
+        Event.TRANSITION,
+        Event.SCHEDULE,
+    ]
     # The approved version is never edited; the next version carries its goals.
     response = worker.patch(
         p_url, {"version": response.json()["version"], "family_agreement": "x"}, format="json"
