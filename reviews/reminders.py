@@ -126,9 +126,8 @@ class ReminderEmail:
 
 
 def compose(review: Review, kind: str, user: User) -> ReminderEmail:
-    """The e-mail, in the recipient's language."""
-    language = user.language or settings.LANGUAGE_CODE
-    with translation.override(language):
+    """The e-mail, in the recipient's language (their own, else their organisation's)."""
+    with translation.override(user.preferred_language):
         context = {
             "user": user,
             "review": review,
@@ -180,8 +179,11 @@ def _deliver(reminder: Reminder) -> bool:
                     to=[user.email],
                     headers={"Message-ID": message_id(reminder, user)},
                 ).send()
-    Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(sent_at=timezone.now())
-    return True
+    # Another sweep may have finished it after this one's lease ran out: count it once.
+    finished = Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+    return finished == 1
 
 
 def deliver_pending() -> int:

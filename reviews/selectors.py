@@ -33,8 +33,8 @@ def reviews_chaired_by(user: User) -> QuerySet[Review]:
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
-    """The user's own notifications, newest first; a notification about a case the user can
-    no longer see keeps its kind and date but not the case."""
+    """The user's own notifications, newest first. Callers showing them must not link a case
+    the user can no longer see (the pages and the API check with cases_visible_to)."""
     return Notification.objects.filter(user=user).select_related("case", "review")
 
 

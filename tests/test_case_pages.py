@@ -356,7 +356,7 @@ def test_the_case_page_takes_the_same_queries_however_many_visits(
         )
     client = client_for(cast["worker"])
     client.get(reverse("case_detail", args=[case.pk]))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("case_detail", args=[case.pk]))
     assert response.content.decode().count('class="visit ') == count
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Goal, ScaleScore, Voice
 from assessments.services import approved_plan, scale_record
-from casework.access import sync_case_grants
+from casework.access import case_permissions, sync_case_grants
 from casework.audit import Event, audit_record
 from casework.models import Case, Person, User
 from casework.services import (
@@ -176,6 +176,13 @@ def _check_record(case: Case, data: ReviewRecord) -> dict[str, list[str]]:
             problem = _("Choose the member of this family who gave the score.")
         elif score.voice in (Voice.NETWORK, Voice.PROFESSIONAL) and not score.voice_name.strip():
             problem = _("Say who gave the score.")
+        elif (
+            score.voice in (Voice.WORKER, Voice.SUPERVISOR)
+            and score.given_by_user is not None
+            and "change" not in case_permissions(score.given_by_user, case)
+        ):
+            # The chair (who only views the case) cannot give a worker's score for them.
+            problem = _("That person does not work on this case.")
         if problem:
             errors[f"score-{index}"] = [problem]
     return errors
@@ -193,6 +200,8 @@ def review_record(
     """The chair writes down the review (as often as needed until it is signed off)."""
     _require_chair(actor, review)
     current = _lock_review(review, expected_version)
+    # The chair may have changed since `review` was read: only the current chair writes.
+    _require_chair(actor, current)
     if current.case_id != case.pk:
         raise PermissionDenied
     if current.status != Review.Status.SCHEDULED:
@@ -239,7 +248,15 @@ def review_record(
             score=s.score,
             reason=s.reason.strip(),
             person=s.person if s.voice in (Voice.CHILD, Voice.FAMILY) else None,
-            given_by_user=s.given_by_user if s.voice in (Voice.WORKER, Voice.SUPERVISOR) else None,
+            # A worker's score is the allocated worker's unless someone else is named (never
+            # the chair's, who signs it onto the line).
+            given_by_user=(
+                (s.given_by_user or case.worker)
+                if s.voice == Voice.WORKER
+                else s.given_by_user
+                if s.voice == Voice.SUPERVISOR
+                else None
+            ),
             voice_name=s.voice_name.strip(),
         )
         for s in data.scores
@@ -300,6 +317,17 @@ def sign_off_problems(case: Case, review: Review) -> list[str]:
         problems.append(_("Choose a decision."))
     if not review.decision_reasons.strip():
         problems.append(_("Give the reasons for the decision."))
+    if review.next_due_on is not None and review.decision != Review.Decision.CLOSE:
+        today = timezone.localdate()
+        held_on = review.held_on or today
+        # The policy's date: the next interval, or the first one if the cadence restarts.
+        policy_dates = {
+            max(policy_date(case, step, held_on), today) for step in (review.step + 1, 0)
+        }
+        if review.next_due_on < today:
+            problems.append(_("The next review cannot be in the past."))
+        elif review.next_due_on not in policy_dates and not review.next_date_reason.strip():
+            problems.append(_("Say why the next review is on a different date from the policy."))
     return problems
 
 
@@ -311,6 +339,8 @@ def review_sign(
     next review is scheduled (unless the decision is to close) and the chair's access ends."""
     _require_chair(actor, review)
     current = _lock_review(review, expected_version)
+    # The chair may have changed since `review` was read: only the current chair writes.
+    _require_chair(actor, current)
     if current.case_id != case.pk:
         raise PermissionDenied
     if current.status != Review.Status.SCHEDULED:
