@@ -7,3 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = _("Referrals")
+
+    def ready(self) -> None:
+        # The case page's consent and referrals panel and the demo's part plug in here.
+        from casework.demo import register_demo_extension
+        from casework.panels import register_case_panel
+
+        from . import demo, panels
+
+        register_case_panel(panels.REFERRALS_PANEL)
+        register_demo_extension(demo.demo_referrals_load)
