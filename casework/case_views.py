@@ -58,6 +58,10 @@ def _case_queryset() -> models.QuerySet[Case]:
 def case_list(request: HttpRequest) -> HttpResponse:
     """A worker's caseload, a supervisor's team, an administrator's organisation: one page."""
     actor = actor_of(request)
+    if actor.role == User.Role.PARTNER:
+        # Partners reach only what was shared with their service (the partners' portal).
+        audit_record(actor=actor, event=Event.REFUSED, model=Case, reason="partner: case list")
+        raise Http404
     form = CaseFilterForm(request.GET or None, user=actor)
     filters = CaseFilters(scope=default_scope(actor))
     if form.is_bound and form.is_valid():

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +19,9 @@ from .services import user_set_language
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
+    if getattr(request.user, "role", None) == User.Role.PARTNER:
+        # A partner's home is the referrals sent to their service.
+        return redirect("partner_referral_list")
     teams = teams_of(request.user).prefetch_related("villages", "supervisors")
     return render(request, "casework/dashboard.html", {"teams": teams})
 

@@ -190,7 +190,11 @@ def demo_safety_load(organisation: Organisation, users: dict[str, User], cases: 
     today = timezone.localdate()
     for case in cases:
         spec = by_family.get(case.family.family_name)
-        if spec is None or case.pk not in untouched or case.phase != spec.phase:
+        if (
+            spec is None
+            or case.pk not in untouched
+            or case.phase not in (spec.phase, spec.worked_in)
+        ):
             continue
         if approved_plan(case) is None:
             continue  # the assessments demo wrote no approved case plan: nothing to carry out
