@@ -31,6 +31,21 @@ def pytest_runtest_makereport(
         report.longrepr = f"Skipped in CI, which counts as a failure: {report.longrepr}"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Only browser tests may run against a live server: a live-server test empties the
+    database after itself, migrations' rows included, and would break the tests after it."""
+    stray = [
+        item.nodeid
+        for item in items
+        if "live_server" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("e2e") is None
+    ]
+    if stray:
+        raise pytest.UsageError(
+            f"These tests use the live server without the e2e mark: {', '.join(stray[:5])}"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Hashing every test user's password the production way would take most of the run."""

@@ -1253,8 +1253,9 @@ def _assessed(case: Case, worker: User, *, voices: int) -> None:
 
 
 # The case page without visits takes 10 (13 with a page of visits); the assessment panel adds
-# 2, the safety panel 1 and the reviews panel 1, however long the history.
-CASE_PAGE_QUERIES = 14
+# 2, the safety panel 1, the reviews panel 1 and the referrals panel 2 (consents, referrals),
+# however long the history.
+CASE_PAGE_QUERIES = 16
 
 
 @pytest.mark.parametrize(("mappings", "scores"), [(1, 2), (50, 200)])

@@ -17,7 +17,7 @@ from collections import defaultdict
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.test import override_settings
 from django.utils import timezone
 
@@ -43,6 +43,7 @@ from assessments.services import unmet_needs_without_goal
 from casework.demo import DEMO_LOGINS
 from casework.demo_data import DEMO_CASES
 from casework.models import AuditEvent, Case, User
+from reviews.models import Review
 
 # The phase casework's demo leaves each case in, from its own data.
 EXPECTED_PHASE = {
@@ -72,6 +73,14 @@ MODELS = (
 
 def counts() -> dict[str, int]:
     return {model.__name__: model._default_manager.count() for model in MODELS}
+
+
+def casework_cases() -> QuerySet[Case]:
+    """Casework's twelve demo cases: all but the returning Sok family's new case, which the
+    reviews demo opens (and the assessments demo has no story for)."""
+    returning = Case.objects.filter(return_flags__isnull=False)
+    assert [c.family.family_name[:3] for c in returning.select_related("family")] == ["Sok"]
+    return Case.objects.exclude(pk__in=returning.values("pk"))
 
 
 def cases_in(*phases: str) -> list[Case]:
@@ -162,7 +171,8 @@ def test_without_the_standard_need_domains_it_writes_nothing(settings, db):
     settings.DEBUG = True
     NeedDomain.objects.filter(code="housing").update(is_active=False)
     call_command("load_demo", verbosity=0)
-    assert Case.objects.count() == 12
+    # Casework's twelve, and the Sok family's return (casework's demo closed its first case).
+    assert Case.objects.count() == 13
     assert {name: n for name, n in counts().items() if name != "AuditEvent"} == dict.fromkeys(
         [m.__name__ for m in MODELS if m is not AuditEvent], 0
     )
@@ -193,7 +203,7 @@ class TestTheLoadedDemo:
     """Read-only checks of one loaded demo."""
 
     def test_the_assessments_demo_moves_no_case(self):
-        cases = Case.objects.select_related("family")
+        cases = casework_cases().select_related("family")
         assert cases.count() == len(EXPECTED_PHASE) == 12
         for case in cases:
             assert case.phase == EXPECTED_PHASE[case.family.family_name], case.family.family_name
@@ -263,7 +273,16 @@ class TestTheLoadedDemo:
     def test_scale_histories_rise_in_several_voices(self):
         for case in cases_in(*WORKING):
             name = case.family.family_name
-            scores = list(ScaleScore.objects.filter(case=case).order_by("recorded_on", "pk"))
+            # The scores given at a review that escalated the case (Pov's: the lender came
+            # back) fall on purpose: the story up to that review still only rises.
+            escalated_on = Review.objects.filter(
+                case=case, status=Review.Status.SIGNED, decision=Review.Decision.ESCALATE
+            ).values("held_on")
+            scores = list(
+                ScaleScore.objects.filter(case=case)
+                .exclude(recorded_on__in=escalated_on)
+                .order_by("recorded_on", "pk")
+            )
             voices = {s.voice for s in scores}
             assert {Voice.WORKER, Voice.FAMILY, Voice.CHILD, Voice.SUPERVISOR} <= voices, name
             assert len({s.recorded_on for s in scores}) >= 3, name

@@ -21,6 +21,26 @@ from casework.models import (
     VisitAddendum,
     VisitChild,
 )
+from reviews.models import Review
+
+
+def returning_case() -> Case:
+    """The demo's 13th case: the Sok family back through the revolving door (a new case
+    opened yesterday by the reviews demo, for the children of a case closed weeks ago)."""
+    case = Case.objects.select_related("family").get(return_flags__isnull=False)
+    assert case.family.family_name.startswith("Sok")
+    assert case.phase == Case.Phase.INTAKE
+    assert Case.objects.filter(family=case.family, phase=Case.Phase.CLOSED).exists()
+    return case
+
+
+def chairing(user: User) -> set[int]:
+    """The cases whose open review this user chairs: the chair sees them until sign-off."""
+    return set(
+        Review.objects.filter(chair=user, status=Review.Status.SCHEDULED).values_list(
+            "case", flat=True
+        )
+    )
 
 
 def snapshot() -> dict[str, object]:
@@ -94,9 +114,11 @@ def test_it_creates_the_demo_cast(settings):
     assert all(org.is_synthetic for org in Organisation.objects.all())
 
 
-def test_it_opens_twelve_cases_over_both_teams_and_every_phase(demo):
+def test_it_opens_thirteen_cases_over_both_teams_and_every_phase(demo):
     cases = Case.objects.select_related("team", "family__village")
-    assert cases.count() == 12
+    # Casework's twelve, and the returning Sok family's new case (the reviews demo's).
+    assert cases.count() == 13
+    assert cases.exclude(pk=returning_case().pk).count() == 12
     assert {case.team.name[:6] for case in cases} == {"Team A", "Team B"}
     by_phase = dict(Case.objects.values_list("phase").annotate(n=Count("pk")))
     for phase in ("intake", "assessment", "intervention", "follow_up"):
@@ -130,7 +152,8 @@ def test_it_records_home_visits_signed_and_draft_in_the_past(demo):
     assert visits.count() >= 24
     assert all(v.occurred_at < now for v in visits)
     assert all(timezone.is_aware(v.occurred_at) for v in visits)
-    assert not Case.objects.filter(visits__isnull=True).exists()
+    # Every case has visits, but the returning Sok case, reported by the school yesterday.
+    assert set(Case.objects.filter(visits__isnull=True)) == {returning_case()}
     for team in Team.objects.all():
         team_visits = visits.filter(case__team=team)
         assert team_visits.filter(status=HomeVisit.Status.SIGNED).count() >= 3, team.name
@@ -168,8 +191,13 @@ def test_it_writes_through_the_services_so_the_audit_trail_is_real(demo):
             assert moves == 0, case.reference
         else:
             assert moves >= 1, case.reference
-        assert events.filter(event=AuditEvent.Event.SIGN).count() == (
+        signs = events.filter(event=AuditEvent.Event.SIGN)
+        assert signs.filter(content_type__model="homevisit").count() == (
             case.visits.filter(status=HomeVisit.Status.SIGNED).count()
+        )
+        # The other signatures are reviews signed off by their chairs (the reviews demo).
+        assert signs.exclude(content_type__model="homevisit").count() == (
+            Review.objects.filter(case=case, status=Review.Status.SIGNED).count()
         )
         assert Allocation.objects.filter(case=case).count() == 1
 
@@ -187,18 +215,29 @@ def test_worker_colleague_and_outsider_see_exactly_their_own_cases(demo):
             )
         )
 
+    def visible(user: User) -> set[int]:
+        return set(cases_visible_to(user).values_list("pk", flat=True))
+
     assert len(involved(worker)) >= 3
-    assert set(cases_visible_to(worker).values_list("pk", flat=True)) == involved(worker)
+    assert visible(worker) == involved(worker)
     assert Case.objects.filter(team=team_a, worker=colleague).count() >= 2
     covered = Case.objects.filter(team=team_a, covering_worker=colleague)
     assert covered.count() == 1
-    assert set(cases_visible_to(colleague).values_list("pk", flat=True)) == involved(colleague)
+    # Besides their own cases, a user sees only the cases whose open review they chair (the
+    # colleague chairs one of team B's), and only to view them.
+    assert chairing(colleague)
+    assert involved(colleague) <= visible(colleague)
+    assert visible(colleague) - involved(colleague) <= chairing(colleague)
+    assert visible(colleague) == involved(colleague) | chairing(colleague)
+    for pk in chairing(colleague) - involved(colleague):
+        assert case_permissions(colleague, Case.objects.get(pk=pk)) == {"view"}
     assert all(case_permissions(colleague, c) == {"view", "change"} for c in covered)
     # The colleague is on the same team but not involved in the worker's cases.
     assert not cases_visible_to(colleague).filter(worker=worker).exists()
     assert Case.objects.filter(team__name__startswith="Team B", worker=outsider).count() >= 4
     assert not cases_visible_to(outsider).filter(team=team_a).exists()
-    assert set(cases_visible_to(outsider).values_list("pk", flat=True)) == involved(outsider)
+    assert visible(outsider) - involved(outsider) <= chairing(outsider)
+    assert visible(outsider) == involved(outsider) | chairing(outsider)
 
 
 def test_supervisors_and_the_administrator_see_their_scope(demo):
@@ -207,9 +246,18 @@ def test_supervisors_and_the_administrator_see_their_scope(demo):
     admin = User.objects.get(username="admin")
     partner = User.objects.get(username="partner")
     team_a = Case.objects.filter(team__name__startswith="Team A")
-    assert set(cases_visible_to(supervisor)) == set(team_a)
-    assert not cases_visible_to(chair).filter(team__name__startswith="Team A").exists()
-    assert cases_visible_to(admin).count() == 12
+    # A supervisor sees their team's cases, and besides them only the cases of the other team
+    # whose open review they chair (each supervisor chairs reviews for the other team).
+    supervised = set(cases_visible_to(supervisor))
+    assert set(team_a) <= supervised
+    assert chairing(supervisor)
+    assert {c.pk for c in supervised - set(team_a)} == chairing(supervisor)
+    assert not team_a.filter(pk__in=chairing(supervisor)).exists()
+    chaired_a = cases_visible_to(chair).filter(team__name__startswith="Team A")
+    assert chairing(chair)
+    assert set(chaired_a.values_list("pk", flat=True)) == chairing(chair)
+    assert all(case_permissions(chair, c) == {"view"} for c in chaired_a)
+    assert cases_visible_to(admin).count() == 13
     assert cases_visible_to(admin, perm="change").count() == 0
     assert cases_visible_to(partner).count() == 0
     a_case = team_a.first()
@@ -260,7 +308,7 @@ def test_it_refuses_to_run_with_debug_off_unless_forced(settings):
     assert not User.objects.filter(username="worker").exists()
     call_command("load_demo", "--force")
     assert User.objects.filter(username="worker").exists()
-    assert Case.objects.count() == 12
+    assert Case.objects.count() == 13  # casework's twelve and the returning Sok family's
 
 
 @pytest.mark.django_db

@@ -221,8 +221,10 @@ def pages(
     }
 
 
+# Not "page": that name is pytest-playwright's browser page, and asking for it would make the
+# test a live-server one (a flushed database for every test after it).
 @pytest.mark.parametrize(
-    "page",
+    "screen",
     [
         "consent_new",
         "consent_withdraw",
@@ -235,7 +237,7 @@ def pages(
 )
 @pytest.mark.parametrize("who", CAST)
 def test_each_page_answers_the_cast_by_need_to_know_and_audits_once(
-    page: str,
+    screen: str,
     who: str,
     three: Case,
     cast: dict[str, User],
@@ -243,7 +245,7 @@ def test_each_page_answers_the_cast_by_need_to_know_and_audits_once(
     draft: OutgoingReferral,
     sent: OutgoingReferral,
 ) -> None:
-    url, table = pages(three, consent, draft, sent)[page]
+    url, table = pages(three, consent, draft, sent)[screen]
     client = client_for(cast[who])
     before = last_event_pk()
     response = client.get(url)
@@ -254,7 +256,7 @@ def test_each_page_answers_the_cast_by_need_to_know_and_audits_once(
     assert events[0].user_agent == "pytest-browser"
     if response.status_code == 200:
         assert events[0].case == three
-        assert events[0].event == ("export" if page == "referral_letter" else "view")
+        assert events[0].event == ("export" if screen == "referral_letter" else "view")
     else:
         assert events[0].event == "refused"
         assert three.reference not in body(response)

@@ -227,7 +227,8 @@ def test_the_nav_shows_intake_and_services_by_role(cast: dict[str, User]) -> Non
     admin_page = body(client_for(cast["admin"]).get(reverse("dashboard")))
     assert f'href="{reverse("intake_queue")}"' not in admin_page
     assert reverse("intake_workers") in admin_page
-    partner_page = body(client_for(cast["partner"]).get(reverse("dashboard")))
+    # A partner's home page is the portal (the dashboard sends them there).
+    partner_page = body(client_for(cast["partner"]).get(reverse("dashboard"), follow=True))
     assert reverse("partner_referral_list") in partner_page
     for url in (reverse("intake_queue"), reverse("service_list"), reverse("case_list")):
         assert f'href="{url}"' not in partner_page

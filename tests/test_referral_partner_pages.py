@@ -134,13 +134,13 @@ def test_the_portal_requires_login(referral: OutgoingReferral) -> None:
 
 
 @pytest.mark.parametrize("who", CAST)
-@pytest.mark.parametrize("page", ["list", "detail"])
+@pytest.mark.parametrize("screen", ["list", "detail"])
 def test_permission_matrix(
-    who: str, page: str, cast: dict[str, User], referral: OutgoingReferral
+    who: str, screen: str, cast: dict[str, User], referral: OutgoingReferral
 ) -> None:
     url = (
         reverse("partner_referral_list")
-        if page == "list"
+        if screen == "list"
         else reverse("partner_referral_detail", args=[referral.pk])
     )
     client = client_for(cast[who])

@@ -118,7 +118,12 @@ class TestTheLoadedDemo:
     """Read-only checks of one loaded demo."""
 
     def test_no_case_moved(self):
-        for case in Case.objects.select_related("family"):
+        # All of casework's cases; not the returning Sok family's new case (opened yesterday
+        # by the reviews demo, in intake), which casework's data does not describe.
+        returning = Case.objects.filter(return_flags__isnull=False).select_related("family")
+        assert [c.family.family_name[:3] for c in returning] == ["Sok"]
+        assert all(c.phase == Case.Phase.INTAKE for c in returning)
+        for case in Case.objects.exclude(pk__in=returning).select_related("family"):
             assert case.phase == EXPECTED_PHASE[case.family.family_name]
             spec = next(s for s in DEMO_CASES if s.family_name == case.family.family_name)
             transitions = AuditEvent.objects.filter(case=case, event=AuditEvent.Event.TRANSITION)
