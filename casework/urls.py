@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import case_views, views
+from . import case_views, concern_views, views
 from .health import healthz
 
 urlpatterns = [
@@ -56,4 +56,7 @@ urlpatterns = [
         case_views.visit_addendum,
         name="visit_addendum",
     ),
+    path("concerns/", concern_views.concern_list, name="concern_list"),
+    path("concerns/new/", concern_views.concern_new, name="concern_new"),
+    path("concerns/<int:category_id>/", concern_views.concern_edit, name="concern_edit"),
 ]

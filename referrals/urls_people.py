@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from . import views_directory, views_intake, views_partner
+from . import help_kind_views, views_directory, views_intake, views_partner
 
 urlpatterns: list[URLPattern] = [
     path("intake/", views_intake.intake_queue, name="intake_queue"),
@@ -28,4 +28,7 @@ urlpatterns: list[URLPattern] = [
         views_partner.partner_referral_detail,
         name="partner_referral_detail",
     ),
+    path("help-kinds/", help_kind_views.help_kind_list, name="help_kind_list"),
+    path("help-kinds/new/", help_kind_views.help_kind_new, name="help_kind_new"),
+    path("help-kinds/<int:kind_id>/", help_kind_views.help_kind_edit, name="help_kind_edit"),
 ]

@@ -6,6 +6,7 @@ there is one) or casework.services.StaleEdit (somebody saved a newer version).
 
 The directory (`directory`): service_create, service_update, intake_worker_add,
 intake_worker_remove. Intake (`intake`): intake_record, intake_update, intake_screen.
+Kinds of help (`help_kinds`): help_kind_save.
 Consent (`consent`): consent_record, consent_withdraw. Outgoing referrals (`outgoing`):
 referral_draft, referral_update, referral_send, referral_withdraw, referral_follow_up_set, and
 the partner's referral_acknowledge, referral_accept, referral_decline, referral_complete.
@@ -21,6 +22,7 @@ from .directory import (
     service_create,
     service_update,
 )
+from .help_kinds import HelpKindData, help_kind_save
 from .intake import INTAKE_FIELDS, IntakePersonData, intake_record, intake_screen, intake_update
 from .outgoing import (
     REFERRAL_FIELDS,
@@ -39,9 +41,11 @@ __all__ = [
     "INTAKE_FIELDS",
     "REFERRAL_FIELDS",
     "SERVICE_FIELDS",
+    "HelpKindData",
     "IntakePersonData",
     "consent_record",
     "consent_withdraw",
+    "help_kind_save",
     "intake_record",
     "intake_screen",
     "intake_update",
