@@ -7,7 +7,6 @@ from typing import Any, cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Voice
@@ -16,6 +15,7 @@ from casework.models import LONG_TEXT, Case, Person, User
 from casework.widgets import DayMonthYearField
 
 from .models import GoalProgress, Participant, Review, RuleProgress
+from .services import eligible_chairs
 
 Choices = list[tuple[Any, Any]]
 
@@ -38,23 +38,6 @@ def _date(label: Any, *, required: bool = False, help_text: Any = "") -> DayMont
 
 def _blank(label: Any, choices: Sequence[tuple[Any, Any]]) -> Choices:
     return [("", label), *choices]
-
-
-def eligible_chairs(case: Case) -> QuerySet[User]:
-    """Who may chair a review of `case`: the rules of services.chair_problem as one query
-    (active social workers and supervisors of the organisation, never the case's workers nor
-    anyone in its team). The service checks the chosen chair again."""
-    return (
-        User.objects.filter(
-            organisation_id=case.team.organisation_id,
-            is_active=True,
-            role__in=[User.Role.SUPERVISOR, User.Role.SOCIAL_WORKER],
-        )
-        .exclude(pk__in=[pk for pk in (case.worker_id, case.covering_worker_id) if pk])
-        .exclude(Q(teams=case.team_id) | Q(supervised_teams=case.team_id))
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
 
 
 class VersionForm(forms.Form):

@@ -39,6 +39,7 @@ from reviews.services import (
     case_close,
     chair_problem,
     closure_problems,
+    eligible_chairs,
     open_review,
     review_addendum_add,
     review_assign_chair,
@@ -179,6 +180,14 @@ def test_partners_and_other_organisations_cannot_chair(high, cast):
             "The chair must be a social worker or supervisor of this organisation."
         )
     assert chair_problem(high, cast["chair"]) is None
+
+
+def test_the_chair_list_offers_exactly_whom_the_service_accepts(team_a, cast, outsider):
+    case = in_intervention(team_a, cast["worker"], cast["supervisor"], covering_worker=outsider)
+    offered = set(eligible_chairs(case))
+    everyone = User.objects.exclude(username="AnonymousUser")
+    assert offered == {user for user in everyone if chair_problem(case, user) is None}
+    assert cast["chair"] in offered
 
 
 @pytest.mark.parametrize("login", ["worker", "colleague", "supervisor", "partner"])

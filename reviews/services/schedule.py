@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,6 +122,23 @@ def chair_problem(case: Case, chair: User) -> str | None:
     ):
         return _("The chair must be a social worker or supervisor of this organisation.")
     return None
+
+
+def eligible_chairs(case: Case) -> QuerySet[User]:
+    """Everyone `chair_problem` accepts for this case, as one query (for choosing a chair).
+
+    The two must say the same: tests/test_review_services.py checks them against each other."""
+    return (
+        User.objects.filter(
+            organisation_id=case.team.organisation_id,
+            is_active=True,
+            role__in=[User.Role.SUPERVISOR, User.Role.SOCIAL_WORKER],
+        )
+        .exclude(pk__in=[pk for pk in (case.worker_id, case.covering_worker_id) if pk])
+        .exclude(Q(teams=case.team_id) | Q(supervised_teams=case.team_id))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def is_team_supervisor(user: User, case: Case) -> bool:
