@@ -25,6 +25,7 @@ COPY assessments assessments
 COPY safetyplans safetyplans
 COPY reviews reviews
 COPY referrals referrals
+COPY reports reports
 RUN pip install .
 COPY . .
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "safetyplans",
     "reviews",
     "referrals",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -235,7 +236,15 @@ CELERY_TIMEZONE = "UTC"
 # Beat must run exactly once per installation (README, Production): it only enqueues; the
 # reminders themselves are claimed under a unique constraint, so a second beat sends nothing
 # twice, but it does double the work.
+# PDFs render on their own queue, so a long case file never holds up a reminder; the `pdf`
+# worker takes one task at a time and is restarted before its memory grows (docker-compose.yml).
+CELERY_TASK_ROUTES = {"reports.tasks.render_export": {"queue": "pdf"}}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "export-cleanup": {
+        "task": "reports.tasks.purge_exports",
+        "schedule": env_int("EXPORT_PURGE_EVERY_SECONDS", 600),
+        "options": {"expires": env_int("EXPORT_PURGE_EVERY_SECONDS", 600) - 10},
+    },
     "review-reminders": {
         "task": "reviews.tasks.send_review_reminders",
         "schedule": env_int("REVIEW_REMINDER_EVERY_SECONDS", 300),
@@ -251,6 +260,20 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 REVIEW_REMINDER_LEASE_SECONDS = env_int("REVIEW_REMINDER_LEASE_SECONDS", 300)
 # The right-hand side of reminder e-mails' Message-ID (the same message keeps the same id).
 REVIEW_REMINDER_MESSAGE_DOMAIN = env_str("REVIEW_REMINDER_MESSAGE_DOMAIN", "upstream.invalid")
+
+# --- PDF exports ------------------------------------------------------------------------------
+# Exported PDFs are written here (never under MEDIA_ROOT or STATIC_ROOT), served only through
+# the export's own download view, and deleted this long after they were asked for.
+EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(VAR_DIR / "exports")))
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+# A case-file rendering is stopped after the soft limit (the exporter is told to tick fewer
+# sections) and killed after the hard one; a worker that died holds its export for the lease.
+EXPORT_SOFT_TIME_LIMIT = env_int("EXPORT_SOFT_TIME_LIMIT", 240)
+EXPORT_HARD_TIME_LIMIT = env_int("EXPORT_HARD_TIME_LIMIT", 300)
+EXPORT_LEASE_SECONDS = env_int("EXPORT_LEASE_SECONDS", 330)
+EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 3)
+# How many case files one person may have waiting at once.
+EXPORT_MAX_PENDING = env_int("EXPORT_MAX_PENDING", 3)
 
 # --- API ------------------------------------------------------------------------------------
 # Widgets render through the project's templates, so our own widget templates are found too.

@@ -27,7 +27,7 @@ stop() {
 trap stop INT TERM EXIT
 
 # One worker with embedded beat is plenty on a laptop; production runs them separately.
-"$(dirname "$PY")/celery" -A config worker -B --pool=solo --loglevel=INFO \
+"$(dirname "$PY")/celery" -A config worker -B --pool=solo --loglevel=INFO -Q celery,pdf \
   --schedule var/celerybeat-schedule --without-gossip --without-mingle --without-heartbeat \
   >var/celery.log 2>&1 &
 pids+=($!)

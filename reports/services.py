@@ -1,0 +1,298 @@
+"""Every write of an export: asking for one, rendering it (once), and deleting it after a day.
+
+At most once, at least once (DESIGN rule 6): a rendering is claimed with a conditional update
+and a lease, so a task delivered twice, or two workers, render it once; a worker that died
+leaves the lease to run out and the next delivery (or the cleanup sweep, which re-queues what
+waited too long) takes it over. A worker that lost its claim throws its file away.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.access import case_permissions
+from casework.audit import Event, audit_record
+from casework.documents import case_document, case_file_section
+from casework.models import Case, User
+from casework.pdf import PdfUnavailable, render_pdf
+
+from .models import CASE_FILE, CaseExport
+from .rendering import export_html
+
+log = logging.getLogger(__name__)
+
+Status = CaseExport.Status
+# A case file still waiting this long was probably lost on the way to the worker.
+REQUEUE_AFTER = datetime.timedelta(minutes=5)
+
+
+def export_root() -> Path:
+    root = Path(settings.EXPORT_ROOT)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return root
+
+
+def export_path(export: CaseExport) -> Path | None:
+    if not export.file_name:
+        return None
+    return export_root() / export.file_name
+
+
+def _language(language: str) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language not in codes:
+        raise ValidationError({"language": _("Choose English or Khmer.")})
+    return language
+
+
+@transaction.atomic
+def export_request(
+    *,
+    actor: User,
+    case: Case,
+    document: str,
+    purpose: str,
+    language: str,
+    purpose_detail: str = "",
+    sections: Sequence[str] = (),
+    subject_id: int | None = None,
+) -> CaseExport:
+    """Ask for a PDF of `case` (already through the door with "export"), for a stated purpose.
+
+    The request is the audited act: it records who, which document, which sections and why.
+    The case file is queued for the `pdf` worker; a short document is rendered by the caller
+    with `export_render` straight after.
+    """
+    if "export" not in case_permissions(actor, case):
+        raise PermissionDenied
+    purpose_detail = purpose_detail.strip()
+    if purpose not in CaseExport.Purpose.values:
+        raise ValidationError({"purpose": _("Say why you are exporting this case.")})
+    if purpose == CaseExport.Purpose.OTHER and not purpose_detail:
+        raise ValidationError({"purpose_detail": _("Say in a few words what the export is for.")})
+    if len(purpose_detail) > 300:
+        raise ValidationError({"purpose_detail": _("Keep the purpose under 300 characters.")})
+    language = _language(language)
+    chosen: list[str] = []
+    if document == CASE_FILE:
+        for key in sections:
+            if case_file_section(key) is None:
+                raise ValidationError({"sections": _("Choose sections from the list.")})
+            if key not in chosen:
+                chosen.append(key)
+        if not chosen:
+            raise ValidationError({"sections": _("Tick at least one section to export.")})
+        subject_id = None
+        pending = CaseExport.objects.filter(
+            requested_by=actor, status__in=[Status.QUEUED, Status.RENDERING]
+        ).count()
+        if pending >= settings.EXPORT_MAX_PENDING:
+            raise ValidationError(
+                _(
+                    "You already have %(count)s case files being prepared. Wait for them to "
+                    "finish before asking for another."
+                )
+                % {"count": pending}
+            )
+    else:
+        registered = case_document(document)
+        if registered is None:
+            raise ValidationError({"document": _("Choose a document from the list.")})
+        available = {subject for subject, _label in registered.subjects(case)}
+        if subject_id is None or subject_id not in available:
+            raise ValidationError({"document": _("That document cannot be exported now.")})
+    now = timezone.now()
+    export = CaseExport.objects.create(
+        case=case,
+        requested_by=actor,
+        document=document,
+        subject_id=subject_id,
+        sections=chosen,
+        language=language,
+        purpose=purpose,
+        purpose_detail=purpose_detail,
+        expires_at=now + datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS),
+    )
+    audit_record(
+        actor=actor,
+        event=Event.EXPORT,
+        obj=case,
+        case=case,
+        reason=export.purpose_text,
+        extra={
+            "export": str(export.pk),
+            "document": document,
+            "sections": chosen,
+            "subject": subject_id,
+            "language": language,
+            "purpose": purpose,
+        },
+    )
+    if document == CASE_FILE:
+        transaction.on_commit(lambda: export_enqueue(export.pk))
+    return export
+
+
+def export_enqueue(export_id: uuid.UUID | str) -> bool:
+    """Hand a case file to the `pdf` queue. A broker that is down is not the user's problem:
+    the export stays queued and the cleanup sweep hands it over again."""
+    from .tasks import render_export
+
+    try:
+        render_export.apply_async(args=(str(export_id),))
+    except Exception:  # the broker is down or unreachable: retried by purge_exports
+        log.exception("could not queue export %s; the cleanup sweep will retry", export_id)
+        return False
+    return True
+
+
+def _claim(export_id: uuid.UUID | str, now: datetime.datetime) -> CaseExport | None:
+    """Take the rendering if nobody holds it: one conditional UPDATE, so only one worker wins."""
+    lease_until = now + datetime.timedelta(seconds=settings.EXPORT_LEASE_SECONDS)
+    takeable = Q(status=Status.QUEUED) | Q(status=Status.RENDERING, lease_until__lt=now)
+    claimed = (
+        CaseExport.objects.filter(takeable, pk=export_id, expires_at__gt=now)
+        .filter(attempts__lt=settings.EXPORT_MAX_ATTEMPTS)
+        .update(
+            status=Status.RENDERING,
+            lease_until=lease_until,
+            attempts=F("attempts") + 1,
+            started_at=now,
+        )
+    )
+    if not claimed:
+        # Too many attempts (it keeps killing workers): stop trying and say so.
+        CaseExport.objects.filter(
+            takeable, pk=export_id, attempts__gte=settings.EXPORT_MAX_ATTEMPTS
+        ).update(
+            status=Status.FAILED,
+            finished_at=now,
+            failure=_("The case file could not be prepared. Try again with fewer sections."),
+        )
+        return None
+    return CaseExport.objects.select_related("requested_by").get(pk=export_id)
+
+
+def _fail(export: CaseExport, message: str) -> None:
+    CaseExport.objects.filter(
+        pk=export.pk, status=Status.RENDERING, attempts=export.attempts
+    ).update(status=Status.FAILED, finished_at=timezone.now(), failure=message[:300])
+
+
+def _write(export: CaseExport, content: bytes) -> str:
+    """Write the file under a name of its own, atomically, readable by this user only."""
+    root = export_root()
+    name = f"{export.pk}-{export.attempts}.pdf"
+    handle, temporary = tempfile.mkstemp(dir=root, prefix=".partial-", suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, root / name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return name
+
+
+def export_render(export_id: uuid.UUID | str) -> CaseExport | None:
+    """Render one export if it is still waiting; safe to call twice, from two workers.
+
+    The exporter goes through the door again: somebody who lost access to the case since they
+    asked gets nothing. Returns the export as it ends up, or None when there was nothing to do.
+    """
+    from django.utils import translation
+
+    now = timezone.now()
+    export = _claim(export_id, now)
+    if export is None:
+        return None
+    with translation.override(export.language):
+        if "export" not in case_permissions(export.requested_by, Case(pk=export.case_id)):
+            _fail(export, _("You no longer have access to export this case."))
+            return CaseExport.objects.get(pk=export.pk)
+        try:
+            rendered = render_pdf(export_html(export))
+        except SoftTimeLimitExceeded:
+            _fail(export, _("The case file took too long to prepare. Try fewer sections."))
+            return CaseExport.objects.get(pk=export.pk)
+        except PdfUnavailable as error:
+            log.error("cannot render PDFs on this machine: %s", error)
+            _fail(export, _("PDFs cannot be made on this server yet. Tell your administrator."))
+            return CaseExport.objects.get(pk=export.pk)
+        except Exception:
+            log.exception("export %s failed", export.pk)
+            _fail(export, _("Something went wrong while preparing the file. Try again."))
+            return CaseExport.objects.get(pk=export.pk)
+    name = _write(export, rendered.content)
+    finished = CaseExport.objects.filter(
+        pk=export.pk, status=Status.RENDERING, attempts=export.attempts
+    ).update(
+        status=Status.READY,
+        file_name=name,
+        pages=rendered.pages,
+        size_bytes=len(rendered.content),
+        finished_at=timezone.now(),
+        lease_until=None,
+        failure="",
+    )
+    if not finished:  # another worker took it over after our lease ran out: theirs stands
+        (export_root() / name).unlink(missing_ok=True)
+        return None
+    return CaseExport.objects.get(pk=export.pk)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    deleted: int
+    requeued: int
+
+
+def exports_purge(*, now: datetime.datetime | None = None) -> PurgeResult:
+    """Delete every export file older than its 24 hours; re-queue case files that waited too
+    long (their message was lost). Safe to run twice, or from two beats."""
+    now = now or timezone.now()
+    deleted = 0
+    for export in CaseExport.objects.filter(expires_at__lte=now).exclude(status=Status.EXPIRED):
+        path = export_path(export)
+        marked = CaseExport.objects.filter(pk=export.pk, expires_at__lte=now).exclude(
+            status=Status.EXPIRED
+        )
+        if marked.update(status=Status.EXPIRED, file_name="", lease_until=None):
+            deleted += 1
+        if path is not None:
+            path.unlink(missing_ok=True)
+    # Files no row points at (a worker that died between writing and recording): gone too.
+    known = set(CaseExport.objects.exclude(file_name="").values_list("file_name", flat=True))
+    cutoff = (now - datetime.timedelta(seconds=settings.EXPORT_HARD_TIME_LIMIT * 2)).timestamp()
+    for path in export_root().iterdir():
+        if path.name not in known and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+    requeued = 0
+    # A worker killed mid-rendering leaves a lease that runs out; its message may be gone too.
+    stale = (
+        CaseExport.objects.filter(document=CASE_FILE, expires_at__gt=now)
+        .filter(
+            Q(status=Status.QUEUED, requested_at__lt=now - REQUEUE_AFTER)
+            | Q(status=Status.RENDERING, lease_until__lt=now)
+        )
+        .values_list("pk", flat=True)
+    )
+    for export_id in stale:
+        requeued += export_enqueue(export_id)
+    return PurgeResult(deleted=deleted, requeued=requeued)
