@@ -10,10 +10,14 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # The case page's assessment panel and the demo's assessments plug into casework here.
+        # So do its sections of the case-file PDF.
         from casework.demo import register_demo_extension
+        from casework.documents import register_case_file_section
         from casework.panels import register_case_panel
 
-        from . import demo, panels
+        from . import demo, panels, report
 
         register_case_panel(panels.ASSESSMENT_PANEL)
         register_demo_extension(demo.demo_assessments_load)
+        for section in report.ASSESSMENT_SECTIONS:
+            register_case_file_section(section)

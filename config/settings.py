@@ -238,7 +238,8 @@ CELERY_TIMEZONE = "UTC"
 # twice, but it does double the work.
 # PDFs render on their own queue, so a long case file never holds up a reminder; the `pdf`
 # worker takes one task at a time and is restarted before its memory grows (docker-compose.yml).
-CELERY_TASK_ROUTES = {"reports.tasks.render_export": {"queue": "pdf"}}
+EXPORT_QUEUE = env_str("EXPORT_QUEUE", "pdf")
+CELERY_TASK_ROUTES = {"reports.tasks.render_export": {"queue": EXPORT_QUEUE}}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "export-cleanup": {
         "task": "reports.tasks.purge_exports",

@@ -12,8 +12,10 @@ class ReportsConfig(AppConfig):
         # The case file's own sections (cover facts, people, visits, access summary) are the
         # core's; they register here because only this app renders PDFs.
         from casework.documents import register_case_file_section
+        from casework.panels import register_case_panel
 
-        from . import sections
+        from . import panels, sections
 
+        register_case_panel(panels.EXPORTS_PANEL)
         for section in sections.CORE_SECTIONS:
             register_case_file_section(section)

@@ -88,8 +88,13 @@ def export_request(
     if len(purpose_detail) > 300:
         raise ValidationError({"purpose_detail": _("Keep the purpose under 300 characters.")})
     language = _language(language)
+    if isinstance(sections, str):  # one key, not its letters
+        sections = [sections]
     chosen: list[str] = []
     if document == CASE_FILE:
+        # One request of this person at a time: two tabs posting together must not both pass
+        # the limit below (each would count the other's export as not there yet).
+        User.objects.select_for_update().filter(pk=actor.pk).first()
         for key in sections:
             if case_file_section(key) is None:
                 raise ValidationError({"sections": _("Choose sections from the list.")})
@@ -99,7 +104,9 @@ def export_request(
             raise ValidationError({"sections": _("Tick at least one section to export.")})
         subject_id = None
         pending = CaseExport.objects.filter(
-            requested_by=actor, status__in=[Status.QUEUED, Status.RENDERING]
+            requested_by=actor,
+            status__in=[Status.QUEUED, Status.RENDERING],
+            expires_at__gt=timezone.now(),
         ).count()
         if pending >= settings.EXPORT_MAX_PENDING:
             raise ValidationError(
@@ -154,7 +161,7 @@ def export_enqueue(export_id: uuid.UUID | str) -> bool:
     from .tasks import render_export
 
     try:
-        render_export.apply_async(args=(str(export_id),))
+        render_export.apply_async(args=(str(export_id),), queue=settings.EXPORT_QUEUE)
     except Exception:  # the broker is down or unreachable: retried by purge_exports
         log.exception("could not queue export %s; the cleanup sweep will retry", export_id)
         return False

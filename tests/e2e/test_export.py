@@ -1,0 +1,158 @@
+"""Exporting a case file in a real browser, rendered by a real Celery worker.
+
+Issue 8: "`admin` exports a case file with three sections for a court, watches the progress,
+downloads it; the audit page shows the export." The worker is a `celery worker` subprocess on
+the test's own PostgreSQL database and a queue of this test's own on Redis; it is started only
+after the page has shown that the file is waiting, so the progress is really watched.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.db import connection
+from playwright.sync_api import Page, expect
+
+from casework.models import Case, User
+from reports.models import CaseExport
+from tests.pdf_reading import read_pdf
+
+from .conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+TICKED = ["people", "visits", "access"]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    user = quote(str(db["USER"] or ""), safe="")
+    password = quote(str(db["PASSWORD"] or ""), safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}{db['HOST']}{port}/{quote(str(db['NAME']), safe='')}"
+
+
+@pytest.fixture
+def pdf_queue(settings: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A queue of this test's own, and what a worker needs to serve it (PostgreSQL, Redis)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a database it can share: set DATABASE_URL")
+    broker = os.environ.get("REDIS_URL", "")
+    if not broker:
+        pytest.skip("needs REDIS_URL: the web process and the worker must share a broker")
+    try:
+        redis.Redis.from_url(broker, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"needs Redis at {broker} for a real Celery worker: {error}")
+    settings.EXPORT_QUEUE = f"upstream-test-pdf-{uuid.uuid4().hex[:10]}"
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    yield {
+        "queue": settings.EXPORT_QUEUE,
+        "broker": broker,
+        "exports": str(settings.EXPORT_ROOT),
+        "log": str(tmp_path / "worker.log"),
+    }
+    redis.Redis.from_url(broker).delete(settings.EXPORT_QUEUE)
+
+
+def start_worker(queue: dict[str, str]) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": queue["broker"],
+        "EXPORT_ROOT": queue["exports"],
+        "EXPORT_QUEUE": queue["queue"],
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "config", "worker",
+        "--pool=prefork", "--concurrency=1", "--prefetch-multiplier=1",
+        "-Q", queue["queue"], "-n", f"{queue['queue']}@localhost",
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
+    ]  # fmt: skip
+    with open(queue["log"], "wb") as log:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def test_admin_exports_a_case_file_for_a_court_and_the_audit_page_shows_it(
+    page: Page, live_server: Any, demo: None, pdf_queue: dict[str, str]
+) -> None:
+    admin = User.objects.get(username="admin")
+    case = Case.objects.filter(visits__isnull=False).order_by("pk").first()
+    assert case is not None, "the demo has cases with home visits"
+    sign_in(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.locator("#panel-exports a[href$='/export/']").click()
+
+    # Exactly three sections, for a court.
+    page.locator("input[name=document][value=case_file]").check()
+    for box in page.locator("input[name=sections]").all():
+        box.uncheck()
+    for key in TICKED:
+        page.locator(f"input[name=sections][value={key}]").check()
+    page.locator("input[name=purpose][value=court]").check()
+    page.locator("input[name=purpose_detail]").fill("Provincial court, hearing of 3 December")
+    page.locator("select[name=language]").select_option("en")
+    page.locator("main form button[type=submit]").click()
+
+    # Nobody is rendering yet: the page says it is waiting, and keeps asking.
+    status = page.locator("#export-status")
+    expect(status).to_have_attribute("hx-trigger", "every 2s")
+    expect(status.locator("progress")).to_be_visible()
+    export = CaseExport.objects.get(case=case, requested_by=admin)
+    assert export.status == CaseExport.Status.QUEUED
+
+    worker = start_worker(pdf_queue)
+    try:
+        download_link = status.get_by_role("link", name="Download the PDF")
+        expect(download_link).to_be_visible(timeout=90_000)
+    except AssertionError:
+        print(Path(pdf_queue["log"]).read_text())
+        raise
+    finally:
+        stop_worker(worker)
+    expect(status).not_to_have_attribute("hx-trigger", "every 2s")
+
+    with page.expect_download() as download_info:
+        download_link.click()
+    download = download_info.value
+    assert download.suggested_filename.startswith(case.reference)
+    pdf = read_pdf(Path(download.path()).read_bytes())
+    assert len(pdf.pages) >= 4  # cover, contents, three sections
+    for text in pdf.pages:
+        assert "Confidential — exported by" in text
+        assert "Provincial court, hearing of 3 December" in text
+    contents = pdf.pages[1]
+    assert "Home visits" in contents and "Family and people" in contents
+    assert "Safety plan" not in pdf.text and "Reviews" not in contents
+
+    # The audit page shows the export, with its purpose.
+    page.goto(f"{live_server.url}/cases/{case.pk}/access-log/")
+    exported_row = page.locator("table.access-log tbody tr", has_text="exported").first
+    expect(exported_row).to_contain_text("Provincial court, hearing of 3 December")
+    expect(exported_row).to_contain_text(admin.display_name)
