@@ -6,8 +6,9 @@
   an uploaded picture, and the PDF renderer fetches nothing but our static files.
 - **Three-column mappings**: each mapping's worries, what is working well and what needs to
   happen, with the date, who took part and the safety scale scores given that day.
-- **Safety scale**: the chart the case page draws (server-side SVG, escaped) and the scores in
-  words.
+- **Safety scale**: the chart the case page draws (server-side SVG, escaped), labelled in English
+  and Latin letters because WeasyPrint cannot shape Khmer in SVG text, and the scores in words
+  (full names, the document's language).
 - **Case plan**: the current version (goals, the needs each answers, who does what by when) and
   the earlier versions, with what changed from one version to the next.
 
@@ -17,16 +18,19 @@ Each context function reads with a fixed number of queries however long the case
 
 from __future__ import annotations
 
+import copy
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from casework.documents import CaseFileSection, Text
-from casework.models import Case
+from casework.models import Case, Person, User
 
 from .chart import safety_scale_chart
 from .models import (
@@ -48,7 +52,7 @@ from .selectors import plan_queryset
 
 
 def assessments_context(case: Case) -> dict[str, Any]:
-    """Every assessment with its domains, risks and decisions, and every child's voice: 5 queries."""
+    """Every assessment (domains, risks, decisions) and every child's voice: 5 queries."""
     assessments = list(
         Assessment.objects.filter(case=case)
         .select_related("author", "decided_by")
@@ -61,9 +65,7 @@ def assessments_context(case: Case) -> dict[str, Any]:
             ),
             Prefetch(
                 "decisions",
-                queryset=Decision.objects.select_related("decided_by").order_by(
-                    "decided_at", "pk"
-                ),
+                queryset=Decision.objects.select_related("decided_by").order_by("decided_at", "pk"),
             ),
         )
         .order_by("-created_at", "-pk")
@@ -136,13 +138,57 @@ def mappings_context(case: Case) -> dict[str, Any]:
 # --- The safety scale --------------------------------------------------------------------------
 
 
+# WeasyPrint draws SVG text one character at a time, without shaping: Khmer in the chart (a
+# child's name, a Khmer month) comes out as loose, overlapping glyphs. The PDF's chart is
+# therefore labelled in English and Latin letters (names as written in Latin letters); the
+# table under it gives every score with the full names, in the document's language.
+KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
+
+
+def _drawable_person(person: Person) -> Person:
+    drawable = copy.copy(person)
+    drawable.given_name_km = drawable.family_name_km = ""
+    if not drawable.name_latin or KHMER.search(drawable.name_latin):
+        drawable.given_name_latin = str(person.get_relationship_display())
+        drawable.family_name_latin = ""
+    return drawable
+
+
+def _drawable_user(user: User) -> User:
+    if not KHMER.search(user.display_name):
+        return user
+    drawable = copy.copy(user)
+    drawable.first_name = drawable.last_name = ""
+    return drawable
+
+
+def _drawable(scores: list[ScaleScore]) -> list[ScaleScore]:
+    """Copies of the scores whose chart labels the PDF can draw (the rows are not touched)."""
+    copies = []
+    for score in scores:
+        drawable = copy.copy(score)
+        if score.person is not None:
+            drawable.person = _drawable_person(score.person)
+        if score.given_by_user is not None:
+            drawable.given_by_user = _drawable_user(score.given_by_user)
+        if KHMER.search(score.voice_name):
+            drawable.voice_name = ""  # the label falls back to the kind of voice
+        copies.append(drawable)
+    return copies
+
+
+def safety_scale_chart_for_pdf(scores: list[ScaleScore], *, chart_id: str) -> SafeString:
+    with translation.override("en"):
+        # Built with format_html: every name in the legend is escaped.
+        return safety_scale_chart(_drawable(scores), chart_id=chart_id)
+
+
 def safety_scale_context(case: Case) -> dict[str, Any]:
     """The chart and the scores in words, oldest first: 1 query."""
     scores = _scores(case)
     chart: SafeString | None = None
     if scores:
-        # Built with format_html: every name in the legend is escaped.
-        chart = safety_scale_chart(scores, chart_id=f"case-{case.pk}-pdf-scale-chart")
+        chart = safety_scale_chart_for_pdf(scores, chart_id=f"case-{case.pk}-pdf-scale-chart")
     return {"scores": scores, "chart": chart}
 
 

@@ -1,33 +1,22 @@
-"""The case page's export panel: a way to the export form, and the user's own recent exports.
+"""The case page's export panel: the way to the export form, for people who may export.
 
-Shown only to people who may export the case (no query at all for anybody else); one query
-for them, however many exports they made.
+It adds no query: the door has already said what the user may do with the case. (The export
+form lists the user's recent exports of the case.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
 from casework.access import Perm
 from casework.models import Case, User
 from casework.panels import CasePanel
-
-from .models import CaseExport
-
-RECENT = 5
 
 
 def exports_panel_context(case: Case, user: User, perms: frozenset[Perm]) -> dict[str, Any] | None:
     if "export" not in perms:
         return None
-    recent = list(
-        CaseExport.objects.filter(
-            case=case, requested_by=user, expires_at__gt=timezone.now()
-        ).order_by("-requested_at")[:RECENT]
-    )
-    return {"case": case, "exports": recent}
+    return {"case": case}
 
 
 EXPORTS_PANEL = CasePanel(

@@ -49,7 +49,7 @@ def people_context(case: Case) -> dict[str, Any]:
         PersonRow(person=person, age=person.age_on(today), concerned=person.concerned)
         for person in people.order_by("pk")
     ]
-    return {"family": family, "people": rows, "today": today}
+    return {"family": family, "people": rows}
 
 
 # --- Home visits ---------------------------------------------------------------------------
@@ -91,12 +91,20 @@ WRITES = (
     Event.OVERRIDE,
     Event.WITHDRAW,
 )
-ACTOR_FIELDS = ("actor", "actor__first_name", "actor__last_name", "actor__username", "actor__role")
+# The actor's name and role, and the e-mail address the event kept (for an account since removed).
+ACTOR_FIELDS = (
+    "actor",
+    "actor__first_name",
+    "actor__last_name",
+    "actor__username",
+    "actor__role",
+    "actor_email",
+)
 
 
 @dataclass(frozen=True)
 class Accessor:
-    """One person's use of the file (name None: the system itself)."""
+    """One person's use of the file (name None: the system itself, or nobody signed in)."""
 
     name: str | None
     role: str
@@ -124,7 +132,7 @@ class ExportLine:
 
 def _name(row: dict[str, Any]) -> str | None:
     if row["actor"] is None:
-        return None
+        return str(row["actor_email"]) if row["actor_email"] else None
     full = f"{row['actor__first_name']} {row['actor__last_name']}".strip()
     return full or str(row["actor__username"])
 
@@ -165,7 +173,7 @@ def access_context(case: Case) -> dict[str, Any]:
     ]
     exports = [
         ExportLine(
-            name=event.actor.display_name if event.actor is not None else None,
+            name=event.actor.display_name if event.actor is not None else event.actor_email,
             at=event.timestamp,
             document=_document_label((event.additional_data or {}).get("document")),
             purpose=event.reason,

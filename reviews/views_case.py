@@ -151,6 +151,8 @@ def _detail_context(
         "today": timezone.localdate(),
         "is_chair": review.chair_id == actor.pk and not review.is_final,
         "addendum_form": (form or AddendumForm()) if may_add else None,
+        # Supervisors and administrators export the minutes of a signed review as PDF.
+        "may_export_minutes": review.status == Review.Status.SIGNED and "export" in perms,
     }
 
 

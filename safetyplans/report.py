@@ -79,6 +79,8 @@ def safety_plan_context(case: Case) -> dict[str, Any]:
     return {
         "agreed": agreed,
         "draft": draft,
+        # The plan in force first, then the version being written.
+        "plans": [plan for plan in (agreed, draft) if plan is not None],
         "earlier": [v for v in versions if v.status == SafetyPlan.Status.SUPERSEDED],
         "current_members": [row for row in rows if row.member.is_current],
         "former_members": [row for row in rows if not row.member.is_current],
@@ -133,9 +135,7 @@ def family_plan_subjects(case: Case) -> list[tuple[int, str]]:
 
 def family_plan_context(case: Case, plan_id: int) -> dict[str, Any]:
     plan = (
-        _plans_with_rules()
-        .filter(case=case, pk=plan_id, status=SafetyPlan.Status.AGREED)
-        .first()
+        _plans_with_rules().filter(case=case, pk=plan_id, status=SafetyPlan.Status.AGREED).first()
     )
     if plan is None:
         raise LookupError("only the agreed safety plan of this case is given to the family")

@@ -161,6 +161,8 @@ def safety_overview(request: HttpRequest, case_id: int) -> HttpResponse:
             "support": _support_rows(case),
             "may_change": may_change,
             "may_start": may_change and (plan is None or plan.status == SafetyPlan.Status.AGREED),
+            # Supervisors and administrators may export the family's plan as a PDF.
+            "may_export": "export" in perms,
         },
     )
 
