@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 
 if TYPE_CHECKING:  # WeasyPrint needs system libraries; import it only when rendering.
     from weasyprint.urls import URLFetcherResponse
@@ -65,9 +66,20 @@ def resolve_static(url: str) -> Path:
     if not path.startswith(prefix):
         raise RefusedURL(f"not one of the project's static files: {url[:200]}")
     relative = path[len(prefix) :]
-    if not relative or "\x00" in relative:
+    segments = relative.split("/")
+    # No way up or out, however spelled ("..", "%2e%2e", "//etc", a backslash): the check on the
+    # resolved path below would catch it too, but such a URL is refused before any lookup.
+    if (
+        not relative
+        or "\x00" in relative
+        or "\\" in relative
+        or any(segment in {"", ".", ".."} for segment in segments)
+    ):
         raise RefusedURL(f"not one of the project's static files: {url[:200]}")
-    found = finders.find(relative)
+    try:
+        found = finders.find(relative)
+    except SuspiciousFileOperation as error:  # a finder's own check against escaping its root
+        raise RefusedURL(f"not one of the project's static files: {url[:200]}") from error
     candidates = [Path(found)] if isinstance(found, str) else []
     if settings.STATIC_ROOT:
         candidates.append(Path(str(settings.STATIC_ROOT)) / relative)
@@ -84,7 +96,14 @@ def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]
-        """Answers our static files from disk; refuses every other URL without opening it."""
+        """Answers our static files from disk; refuses every other URL without opening it.
+
+        Only `fetch` is ours; the network machinery WeasyPrint's fetcher inherits is switched
+        off as well (no protocol allowed, no redirects), should anything ever reach it.
+        """
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=(), allow_redirects=False, timeout=1)
 
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             path = resolve_static(url)

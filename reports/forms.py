@@ -25,9 +25,13 @@ def document_choices(case: Case) -> list[tuple[str, str]]:
 
 
 def parse_document(value: str) -> tuple[str, int | None]:
+    """ "review_minutes:12" → ("review_minutes", 12); "case_file" → ("case_file", None); anything
+    garbled → ("", None)."""
     if value == CASE_FILE:
         return CASE_FILE, None
     key, _sep, subject = value.partition(":")
+    if not (key and subject.isascii() and subject.isdigit()) or len(subject) > 18:
+        return "", None
     return key, int(subject)
 
 
@@ -57,14 +61,25 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         document_field = self.fields["document"]
         assert isinstance(document_field, forms.ChoiceField)  # noqa: S101 - declared above
-        document_field.choices = document_choices(case)
+        documents = document_choices(case)
+        document_field.choices = documents
+        self._document_values = {value for value, _label in documents}
         sections = case_file_sections()
+        self._section_help = {s.key: s.help_text for s in sections}
         sections_field = self.fields["sections"]
         assert isinstance(sections_field, forms.ChoiceField)  # noqa: S101 - declared above
         sections_field.choices = [(s.key, str(s.label)) for s in sections]
         self.fields["sections"].initial = [s.key for s in sections if s.default]
         self.fields["document"].initial = CASE_FILE
         self.fields["language"].initial = translation.get_language()
+
+    def document_values(self) -> set[str]:
+        """What may be exported now: "case_file" and one value per exportable record."""
+        return self._document_values
+
+    def sections_with_help(self) -> list[tuple[Any, Any]]:
+        """Each section's checkbox with the section's own hint, in print order."""
+        return [(box, self._section_help.get(box.data["value"], "")) for box in self["sections"]]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

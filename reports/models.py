@@ -81,7 +81,8 @@ class CaseExport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.document} {self.case_id} {self.requested_at:%Y-%m-%d %H:%M}"
+        # Kept as the audit trail's record name: the document and when, not who or why.
+        return f"PDF {self.document.replace('_', ' ')}, {self.requested_at:%Y-%m-%d %H:%M} UTC"
 
     @property
     def is_case_file(self) -> bool:

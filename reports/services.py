@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+import stat
 import tempfile
 import uuid
 from collections.abc import Sequence
@@ -22,14 +23,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.access import case_permissions
 from casework.audit import Event, audit_record
-from casework.documents import case_document, case_file_section
+from casework.documents import CaseFileSection, case_document, case_file_section
 from casework.models import Case, User
-from casework.pdf import PdfUnavailable, render_pdf
+from casework.pdf import PdfUnavailable, RenderedPdf, render_pdf
 
 from .models import CASE_FILE, CaseExport
 from .rendering import export_html
@@ -42,8 +43,14 @@ REQUEUE_AFTER = datetime.timedelta(minutes=5)
 
 
 def export_root() -> Path:
+    """The private folder export files live in: only this user may list or enter it."""
     root = Path(settings.EXPORT_ROOT)
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(root.stat().st_mode) != 0o700:  # made by somebody else (a volume mount)
+        try:
+            root.chmod(0o700)
+        except PermissionError:
+            log.warning("export folder %s is not private (mode %o)", root, root.stat().st_mode)
     return root
 
 
@@ -95,16 +102,20 @@ def export_request(
         # One request of this person at a time: two tabs posting together must not both pass
         # the limit below (each would count the other's export as not there yet).
         User.objects.select_for_update().filter(pk=actor.pk).first()
+        registered_sections: dict[str, CaseFileSection] = {}
         for key in sections:
-            if case_file_section(key) is None:
+            section = case_file_section(key)
+            if section is None:
                 raise ValidationError({"sections": _("Choose sections from the list.")})
-            if key not in chosen:
-                chosen.append(key)
+            registered_sections[key] = section
+        # They print in the case file's own order, whatever order the form sent them in.
+        chosen = sorted(registered_sections, key=lambda k: (registered_sections[k].order, k))
         if not chosen:
             raise ValidationError({"sections": _("Tick at least one section to export.")})
         subject_id = None
         pending = CaseExport.objects.filter(
             requested_by=actor,
+            document=CASE_FILE,
             status__in=[Status.QUEUED, Status.RENDERING],
             expires_at__gt=timezone.now(),
         ).count()
@@ -156,24 +167,43 @@ def export_request(
 
 
 def export_enqueue(export_id: uuid.UUID | str) -> bool:
-    """Hand a case file to the `pdf` queue. A broker that is down is not the user's problem:
-    the export stays queued and the cleanup sweep hands it over again."""
+    """Hand an export to the `pdf` queue. A broker that is down is not the user's problem: the
+    export stays queued and the cleanup sweep hands it over again."""
     from .tasks import render_export
 
     try:
-        render_export.apply_async(args=(str(export_id),), queue=settings.EXPORT_QUEUE)
+        # One quick retry, not Celery's default of several seconds inside the user's request.
+        render_export.apply_async(
+            args=(str(export_id),),
+            queue=settings.EXPORT_QUEUE,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
+        )
     except Exception:  # the broker is down or unreachable: retried by purge_exports
         log.exception("could not queue export %s; the cleanup sweep will retry", export_id)
         return False
     return True
 
 
+def _takeable(now: datetime.datetime) -> Q:
+    """Waiting, or held by a worker whose lease ran out (it died, or was killed)."""
+    return Q(status=Status.QUEUED) | Q(status=Status.RENDERING, lease_until__lt=now)
+
+
+def _as_pk(export_id: uuid.UUID | str) -> uuid.UUID | None:
+    try:
+        return export_id if isinstance(export_id, uuid.UUID) else uuid.UUID(str(export_id))
+    except ValueError:
+        return None
+
+
 def _claim(export_id: uuid.UUID | str, now: datetime.datetime) -> CaseExport | None:
     """Take the rendering if nobody holds it: one conditional UPDATE, so only one worker wins."""
+    pk = _as_pk(export_id)
+    if pk is None:  # a garbled message: there is nothing it could be about
+        return None
     lease_until = now + datetime.timedelta(seconds=settings.EXPORT_LEASE_SECONDS)
-    takeable = Q(status=Status.QUEUED) | Q(status=Status.RENDERING, lease_until__lt=now)
     claimed = (
-        CaseExport.objects.filter(takeable, pk=export_id, expires_at__gt=now)
+        CaseExport.objects.filter(_takeable(now), pk=pk, expires_at__gt=now)
         .filter(attempts__lt=settings.EXPORT_MAX_ATTEMPTS)
         .update(
             status=Status.RENDERING,
@@ -183,32 +213,48 @@ def _claim(export_id: uuid.UUID | str, now: datetime.datetime) -> CaseExport | N
         )
     )
     if not claimed:
-        # Too many attempts (it keeps killing workers): stop trying and say so.
-        CaseExport.objects.filter(
-            takeable, pk=export_id, attempts__gte=settings.EXPORT_MAX_ATTEMPTS
-        ).update(
-            status=Status.FAILED,
-            finished_at=now,
-            failure=_("The case file could not be prepared. Try again with fewer sections."),
-        )
+        _give_up_if_exhausted(pk, now)
         return None
-    return CaseExport.objects.select_related("requested_by").get(pk=export_id)
+    return CaseExport.objects.select_related("requested_by").get(pk=pk)
 
 
-def _fail(export: CaseExport, message: str) -> None:
+def _give_up_if_exhausted(pk: uuid.UUID, now: datetime.datetime) -> bool:
+    """An export that was tried EXPORT_MAX_ATTEMPTS times (it keeps killing workers) is not
+    tried again: it fails, saying so in the exporter's language."""
+    exhausted = CaseExport.objects.filter(
+        _takeable(now), pk=pk, attempts__gte=settings.EXPORT_MAX_ATTEMPTS
+    )
+    language = exhausted.values_list("language", flat=True).first()
+    if language is None:
+        return False
+    with translation.override(language):
+        message = _("The case file could not be prepared. Try again with fewer sections.")
+    return bool(
+        exhausted.update(status=Status.FAILED, finished_at=now, lease_until=None, failure=message)
+    )
+
+
+def _fail(export: CaseExport, message: str) -> CaseExport:
+    """Record why it failed, unless another worker has taken the rendering over meanwhile."""
     CaseExport.objects.filter(
         pk=export.pk, status=Status.RENDERING, attempts=export.attempts
-    ).update(status=Status.FAILED, finished_at=timezone.now(), failure=message[:300])
+    ).update(
+        status=Status.FAILED, finished_at=timezone.now(), lease_until=None, failure=message[:300]
+    )
+    return CaseExport.objects.get(pk=export.pk)
 
 
 def _write(export: CaseExport, content: bytes) -> str:
     """Write the file under a name of its own, atomically, readable by this user only."""
     root = export_root()
     name = f"{export.pk}-{export.attempts}.pdf"
+    # mkstemp creates the file with mode 0600 from the start: never readable by others.
     handle, temporary = tempfile.mkstemp(dir=root, prefix=".partial-", suffix=".pdf")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
         os.chmod(temporary, 0o600)
         os.replace(temporary, root / name)
     except BaseException:
@@ -217,36 +263,50 @@ def _write(export: CaseExport, content: bytes) -> str:
     return name
 
 
+def _render(export: CaseExport) -> tuple[RenderedPdf | None, str]:
+    """Lay the export out: the PDF, or None and what to tell the exporter."""
+    try:
+        return render_pdf(export_html(export)), ""
+    except SoftTimeLimitExceeded:
+        return None, _("The case file took too long to prepare. Try fewer sections.")
+    except PdfUnavailable as error:
+        log.error("cannot render PDFs on this machine: %s", error)
+        return None, _("PDFs cannot be made on this server yet. Tell your administrator.")
+    except LookupError:
+        if export.is_case_file:  # a bug in a section (a KeyError), not a withdrawn record
+            log.exception("export %s failed", export.pk)
+            return None, _("Something went wrong while preparing the file. Try again.")
+        # The review was unsigned, the plan replaced: it may not be exported any more.
+        return None, _("This document cannot be exported any more. Choose it again.")
+    except Exception:
+        log.exception("export %s failed", export.pk)
+        return None, _("Something went wrong while preparing the file. Try again.")
+
+
 def export_render(export_id: uuid.UUID | str) -> CaseExport | None:
     """Render one export if it is still waiting; safe to call twice, from two workers.
 
     The exporter goes through the door again: somebody who lost access to the case since they
-    asked gets nothing. Returns the export as it ends up, or None when there was nothing to do.
+    asked gets nothing. Returns the export as it ends up, or None when there was nothing to do
+    (already rendered, held by another worker, expired, or taken over by another worker).
     """
-    from django.utils import translation
-
     now = timezone.now()
     export = _claim(export_id, now)
     if export is None:
         return None
     with translation.override(export.language):
         if "export" not in case_permissions(export.requested_by, Case(pk=export.case_id)):
-            _fail(export, _("You no longer have access to export this case."))
-            return CaseExport.objects.get(pk=export.pk)
+            return _fail(export, _("You no longer have access to export this case."))
+        rendered, failure = _render(export)
+        if rendered is None:
+            return _fail(export, failure)
         try:
-            rendered = render_pdf(export_html(export))
+            name = _write(export, rendered.content)
         except SoftTimeLimitExceeded:
-            _fail(export, _("The case file took too long to prepare. Try fewer sections."))
-            return CaseExport.objects.get(pk=export.pk)
-        except PdfUnavailable as error:
-            log.error("cannot render PDFs on this machine: %s", error)
-            _fail(export, _("PDFs cannot be made on this server yet. Tell your administrator."))
-            return CaseExport.objects.get(pk=export.pk)
-        except Exception:
-            log.exception("export %s failed", export.pk)
-            _fail(export, _("Something went wrong while preparing the file. Try again."))
-            return CaseExport.objects.get(pk=export.pk)
-    name = _write(export, rendered.content)
+            return _fail(export, _("The case file took too long to prepare. Try fewer sections."))
+        except OSError:
+            log.exception("could not store export %s", export.pk)
+            return _fail(export, _("The file could not be stored. Tell your administrator."))
     finished = CaseExport.objects.filter(
         pk=export.pk, status=Status.RENDERING, attempts=export.attempts
     ).update(
@@ -258,7 +318,9 @@ def export_render(export_id: uuid.UUID | str) -> CaseExport | None:
         lease_until=None,
         failure="",
     )
-    if not finished:  # another worker took it over after our lease ran out: theirs stands
+    if not finished:
+        # Another worker took it over after our lease ran out (theirs stands), or it expired
+        # meanwhile and the cleanup marked it: either way this file belongs to nobody.
         (export_root() / name).unlink(missing_ok=True)
         return None
     return CaseExport.objects.get(pk=export.pk)
@@ -270,36 +332,58 @@ class PurgeResult:
     requeued: int
 
 
-def exports_purge(*, now: datetime.datetime | None = None) -> PurgeResult:
-    """Delete every export file older than its 24 hours; re-queue case files that waited too
-    long (their message was lost). Safe to run twice, or from two beats."""
-    now = now or timezone.now()
-    deleted = 0
-    for export in CaseExport.objects.filter(expires_at__lte=now).exclude(status=Status.EXPIRED):
-        path = export_path(export)
-        marked = CaseExport.objects.filter(pk=export.pk, expires_at__lte=now).exclude(
-            status=Status.EXPIRED
+def _expire(export_id: uuid.UUID, now: datetime.datetime) -> bool:
+    """Mark one export expired and delete its file. The row is locked while it is marked, so a
+    worker finishing it at that moment either records its file first (deleted here) or finds
+    it expired (and deletes its own file)."""
+    with transaction.atomic():
+        export = (
+            CaseExport.objects.select_for_update(skip_locked=True)
+            .filter(pk=export_id, expires_at__lte=now)
+            .exclude(status=Status.EXPIRED)
+            .first()
         )
-        if marked.update(status=Status.EXPIRED, file_name="", lease_until=None):
-            deleted += 1
-        if path is not None:
-            path.unlink(missing_ok=True)
-    # Files no row points at (a worker that died between writing and recording): gone too.
+        if export is None:  # done by another sweep meanwhile
+            return False
+        name = export.file_name
+        CaseExport.objects.filter(pk=export.pk).update(
+            status=Status.EXPIRED, file_name="", lease_until=None
+        )
+    if name:
+        (export_root() / name).unlink(missing_ok=True)
+    return True
+
+
+def _delete_orphans(now: datetime.datetime) -> None:
+    """Files no row points at (a worker that died between writing and recording, a partial
+    write): deleted once they are older than any rendering can take."""
     known = set(CaseExport.objects.exclude(file_name="").values_list("file_name", flat=True))
     cutoff = (now - datetime.timedelta(seconds=settings.EXPORT_HARD_TIME_LIMIT * 2)).timestamp()
     for path in export_root().iterdir():
-        if path.name not in known and path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-    requeued = 0
-    # A worker killed mid-rendering leaves a lease that runs out; its message may be gone too.
-    stale = (
-        CaseExport.objects.filter(document=CASE_FILE, expires_at__gt=now)
-        .filter(
-            Q(status=Status.QUEUED, requested_at__lt=now - REQUEUE_AFTER)
-            | Q(status=Status.RENDERING, lease_until__lt=now)
-        )
-        .values_list("pk", flat=True)
+        if path.name in known:
+            continue
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:  # deleted by another sweep meanwhile
+            continue
+
+
+def exports_purge(*, now: datetime.datetime | None = None) -> PurgeResult:
+    """Delete every export file older than its 24 hours; re-queue exports that waited too long
+    (their message was lost, or their worker died). Safe to run twice, or from two beats."""
+    now = now or timezone.now()
+    due = CaseExport.objects.filter(expires_at__lte=now).exclude(status=Status.EXPIRED)
+    deleted = sum(_expire(export_id, now) for export_id in list(due.values_list("pk", flat=True)))
+    _delete_orphans(now)
+    stale = CaseExport.objects.filter(expires_at__gt=now).filter(
+        Q(status=Status.QUEUED, requested_at__lt=now - REQUEUE_AFTER)
+        | Q(status=Status.RENDERING, lease_until__lt=now)
     )
-    for export_id in stale:
-        requeued += export_enqueue(export_id)
+    requeued = 0
+    for export_id, attempts in list(stale.values_list("pk", "attempts")):
+        if attempts >= settings.EXPORT_MAX_ATTEMPTS:
+            _give_up_if_exhausted(export_id, now)
+        else:
+            requeued += export_enqueue(export_id)
     return PurgeResult(deleted=deleted, requeued=requeued)

@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -64,21 +65,38 @@ def _export_for(actor: User, case: Case, export_id: str) -> CaseExport:
         raise Http404 from None
 
 
+def _preselected(case: Case, form: ExportForm, document: str) -> dict[str, str]:
+    """`?document=review_minutes:12` (a link from the review's page) preselects that document,
+    its usual purpose and its language, if it is one the form offers. Anything else: nothing."""
+    if document not in form.document_values():
+        return {}
+    key, subject_id = parse_document(document)
+    registered = case_document(key)
+    if registered is None or subject_id is None:
+        return {}
+    initial = {"document": document, "purpose": registered.default_purpose}
+    if registered.language is not None:
+        try:
+            language = registered.language(case, subject_id)
+        except LookupError:
+            language = None
+        if language:
+            initial["language"] = language
+    return initial
+
+
 @require_http_methods(["GET", "POST"])
 def export_new(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_of(request)
     case = get_case_for(actor, case_id, perm="export", queryset=_case_queryset())
-    initial = {}
-    if "document" in request.GET:
-        initial["document"] = request.GET["document"][:60]
-        initial["purpose"] = ""
-    form = ExportForm(request.POST or None, case=case, initial=initial)
+    form = ExportForm(request.POST if request.method == "POST" else None, case=case)
+    if request.method == "GET":
+        form.initial.update(_preselected(case, form, request.GET.get("document", "")))
     if request.method == "POST" and form.is_valid():
         document, subject_id = parse_document(form.cleaned_data["document"])
+        # The language is the exporter's choice (issue 8); a document's own language (the
+        # family's plan in the family's language) is only what the form suggests.
         language = form.cleaned_data["language"]
-        registered = case_document(document)
-        if registered is not None and registered.language is not None and subject_id is not None:
-            language = registered.language(case, subject_id) or language
         try:
             with transaction.atomic():
                 export = services.export_request(
@@ -119,12 +137,17 @@ def export_status(request: HttpRequest, case_id: int, export_id: str) -> HttpRes
     export = _export_for(actor, case, export_id)
     template = "reports/export_status.html"
     if getattr(request, "htmx", False):
-        template += "#status"
-    return render(
+        template += "#status"  # only the status box, which htmx swaps in place
+    response = render(
         request,
         template,
         {"case": case, "export": export, "available": _available(export)},
     )
+    # The same address answers the whole page or the box: a cache must keep them apart; and
+    # neither is kept at all (it names the case and the purpose).
+    patch_vary_headers(response, ["HX-Request"])
+    patch_cache_control(response, no_store=True, private=True)
+    return response
 
 
 def _available(export: CaseExport) -> bool:
@@ -137,7 +160,13 @@ def export_download(request: HttpRequest, case_id: int, export_id: str) -> HttpR
     case = get_case_for(actor, case_id, perm="export", queryset=_case_queryset())
     export = _export_for(actor, case, export_id)
     path = services.export_path(export)
-    if not _available(export) or path is None or not path.is_file():
+    handle = None
+    if _available(export) and path is not None:
+        try:
+            handle = path.open("rb")  # once open, the cleanup deleting it does not matter
+        except FileNotFoundError:
+            handle = None
+    if handle is None:
         audit_record(
             actor=actor, event=Event.REFUSED, obj=export, case=case, reason="expired or not ready"
         )
@@ -145,10 +174,11 @@ def export_download(request: HttpRequest, case_id: int, export_id: str) -> HttpR
     audit_view(actor, export, case, extra={"page": "export download", "export": str(export.pk)})
     stamp = timezone.localtime(export.requested_at).strftime("%Y%m%d-%H%M")
     response = FileResponse(
-        path.open("rb"),
+        handle,
         as_attachment=True,
         filename=f"{case.reference}-{export.document}-{stamp}.pdf",
         content_type="application/pdf",
     )
     response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
