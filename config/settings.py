@@ -331,5 +331,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # A line per page of every PDF ("Step 5 - Creating layout - Page N") otherwise.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

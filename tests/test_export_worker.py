@@ -1,0 +1,430 @@
+"""Case files are rendered by a real Celery `pdf` worker on Redis and PostgreSQL, exactly once.
+
+Issue 8: "a task test with a real worker on Redis in CI". No eager mode: the case file is asked
+for through the service (`export_request`, whose commit hands it to `export_enqueue`), the
+message goes through Redis, and a `celery worker` subprocess started as production starts its
+`pdf` worker (`-Q pdf --concurrency=1 --prefetch-multiplier=1`) renders it on the test database
+and writes it under an EXPORT_ROOT this test reads back.
+
+The `pdf` queue's name is the project's own (CELERY_TASK_ROUTES), so that is what these tests
+use: to keep parallel runs (xdist, another checkout) from taking each other's messages, every
+Redis key of a test, queues included, carries a prefix of its own (kombu's `global_keyprefix`),
+set in the test process and in its workers alike.
+
+Needs PostgreSQL and Redis (REDIS_URL, default redis://127.0.0.1:6379/0): without them the
+tests skip, which conftest.py turns into a failure in CI.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.db import connection
+from django.utils import timezone
+
+from casework.documents import case_file_sections
+from casework.models import Case, Person, User
+from config.celery import app as celery_app
+from reports.models import CaseExport
+from reports.rendering import watermark
+from reports.services import export_request, exports_purge
+from reports.tasks import render_export
+from tests.pdf_reading import read_pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+TASK = "reports.tasks.render_export"
+TASK_RE = re.escape(TASK)
+# A worker killed mid-rendering holds its export this long (the test waits it out); the other
+# tests keep production's lease, longer than any rendering here.
+LEASE_SECONDS = 2
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Started as `python -c BOOT <prefix> worker ...`: the project's Celery app, with every Redis key
+# under this test's prefix, then the ordinary `celery worker` command line.
+BOOT = (
+    "import sys\n"
+    "from config.celery import app\n"
+    "app.conf.broker_transport_options = {'global_keyprefix': sys.argv[1]}\n"
+    "app.worker_main(sys.argv[2:])\n"
+)
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def services() -> str:
+    """Skip (a failure in CI) unless the database is PostgreSQL and Redis answers."""
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL (a database a worker process can share): set "
+            f"DATABASE_URL=postgres://...; the database is {connection.vendor}"
+        )
+    url = redis_url()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"needs Redis at REDIS_URL={url} for a real Celery worker: {error}")
+    return url
+
+
+def worker_database_url() -> str:
+    """The DATABASE_URL of the database this test uses (test_..., per xdist worker)."""
+    db = connection.settings_dict
+    user = quote(str(db["USER"] or ""), safe="")
+    password = quote(str(db["PASSWORD"] or ""), safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = quote(str(db["HOST"] or ""), safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    name = quote(str(db["NAME"]), safe="")
+    return f"postgres://{credentials}{host}{port}/{name}"
+
+
+# --- Workers -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    hostname: str
+    log: Path
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the whole group at once: no warm shutdown, no ack, no clean-up."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def terminate(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # warm shutdown
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+@dataclass
+class Harness:
+    """Workers on this test's own Redis keys, the export folder they share with the test."""
+
+    broker: str
+    exports: Path
+    tmp: Path
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    workers: list[Worker] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return f"upstream-test-pdf-{self.run}:"
+
+    def start(self, *, queue: str = "pdf", lease_seconds: int = 330) -> Worker:
+        hostname = f"{queue}-{self.run}-{len(self.workers)}@localhost"
+        log = self.tmp / f"worker-{len(self.workers)}.log"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": worker_database_url(),
+            "REDIS_URL": self.broker,
+            "CELERY_BROKER_URL": self.broker,
+            "EXPORT_ROOT": str(self.exports),
+            "EXPORT_LEASE_SECONDS": str(lease_seconds),
+            "PYTHONUNBUFFERED": "1",
+        }
+        # As docker-compose.yml starts the pdf worker (and, with queue="celery", the other one).
+        command = [
+            sys.executable,
+            "-c",
+            BOOT,
+            self.prefix,
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--prefetch-multiplier=1",
+            "--max-tasks-per-child=20",
+            "--max-memory-per-child=400000",
+            "-Q",
+            queue,
+            "-n",
+            hostname,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ]
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group, killed as one
+            )
+        worker = Worker(process, hostname, log)
+        self.workers.append(worker)
+        return worker
+
+    def wait_ready(self, *workers: Worker, timeout: float = 30) -> None:
+        """Until each worker says it consumes its queue (" ready." in its log)."""
+        for worker in workers:
+            self.wait_for(
+                lambda w=worker: " ready." in w.text() or w.process.poll() is not None,  # type: ignore[misc]
+                timeout,
+                f"{worker.hostname} to start",
+            )
+            if worker.process.poll() is not None:
+                self.dump_logs()
+                raise AssertionError(f"{worker.hostname} exited with {worker.process.poll()}")
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                self.dump_logs()
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.02)
+
+    def waiting(self, queue: str) -> int:
+        """Messages waiting on `queue` in Redis (under this test's prefix)."""
+        client = redis.Redis.from_url(self.broker)
+        try:
+            return int(client.llen(f"{self.prefix}{queue}"))
+        finally:
+            client.close()
+
+    def files(self) -> list[Path]:
+        """The finished PDFs in the export folder (not a half-written `.partial-` file)."""
+        if not self.exports.exists():
+            return []
+        return sorted(p for p in self.exports.iterdir() if not p.name.startswith("."))
+
+    def dump_logs(self) -> None:
+        for worker in self.workers:
+            tail = worker.text()[-4000:]
+            print(f"\n--- {worker.hostname} (exit {worker.process.poll()}) ---\n{tail}")
+
+    def close(self) -> None:
+        for worker in self.workers:  # all at once: each warm shutdown takes a second or two
+            worker.terminate()
+        for worker in self.workers:
+            worker.stop()
+        client = redis.Redis.from_url(self.broker)
+        try:  # everything of this run: its queues, the killed worker's unacked message...
+            keys = list(client.scan_iter(match=f"{self.prefix}*"))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+
+
+def _reset_producers() -> None:
+    """Drop the app's broker connections, so that the next send connects with the current conf
+    (what Celery itself does after a fork: celery.app.base.Celery._after_fork)."""
+    pool = celery_app._pool  # type: ignore[attr-defined]
+    if pool is not None:
+        pool.force_close_all()
+    celery_app._pool = None  # type: ignore[attr-defined]
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def harness(
+    services: str, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Harness]:
+    harness = Harness(broker=services, exports=tmp_path / "exports", tmp=tmp_path)
+    settings.EXPORT_ROOT = harness.exports
+    # This process sends through the project's app, as the web does: point it at the same
+    # Redis and the same key prefix as the workers.
+    monkeypatch.setenv("CELERY_BROKER_URL", services)
+    saved = celery_app.conf.broker_transport_options
+    celery_app.conf.broker_transport_options = {"global_keyprefix": harness.prefix}
+    _reset_producers()
+    try:
+        yield harness
+    finally:
+        harness.close()  # before the database is flushed: no worker outlives the test
+        celery_app.conf.broker_transport_options = saved
+        _reset_producers()
+
+
+# --- Helpers -------------------------------------------------------------------------------------
+
+
+def ask_for_case_file(case: Case, exporter: User) -> CaseExport:
+    """Through the service, with every registered section: it is queued when it commits."""
+    return export_request(
+        actor=exporter,
+        case=case,
+        document="case_file",
+        sections=[section.key for section in case_file_sections()],
+        purpose=CaseExport.Purpose.COURT,
+        purpose_detail="Hearing 7",
+        language="en",
+    )
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def assert_ready_once(export: CaseExport, harness: Harness, *, attempts: int) -> None:
+    """Ready, rendered `attempts` times in all, one file, a PDF of that many pages carrying the
+    confidentiality line on every page."""
+    export.refresh_from_db()
+    assert export.status == CaseExport.Status.READY, (export.status, export.failure)
+    assert export.attempts == attempts
+    assert [p.name for p in harness.files()] == [f"{export.pk}-{attempts}.pdf"]
+    assert export.file_name == f"{export.pk}-{attempts}.pdf"
+    content = (harness.exports / export.file_name).read_bytes()
+    assert export.size_bytes == len(content)
+    pdf = read_pdf(content)
+    assert export.pages is not None
+    assert export.pages > 0
+    assert len(pdf.pages) == export.pages
+    line = squeeze(watermark(export))
+    assert "Confidential" in line
+    assert "Hearing7" in line
+    assert all(line in squeeze(page) for page in pdf.pages), "a page lacks the watermark"
+    assert export.case.reference in pdf.text
+
+
+def status(export: CaseExport) -> str:
+    return CaseExport.objects.values_list("status", flat=True).get(pk=export.pk)
+
+
+# --- Tests ---------------------------------------------------------------------------------------
+
+
+def test_a_case_file_asked_for_waits_on_the_pdf_queue_and_the_pdf_worker_renders_it(
+    harness: Harness, case: Case, supervisor: User
+) -> None:
+    started = time.monotonic()
+    # The other worker, consuming only the default queue, as docker-compose.yml runs it.
+    other = harness.start(queue="celery")
+    harness.wait_ready(other)
+
+    export = ask_for_case_file(case, supervisor)  # its commit hands it to the pdf queue
+    harness.wait_for(lambda: harness.waiting("pdf") == 1, 5, "the message on the pdf queue")
+    time.sleep(1.5)  # the default worker has had every chance to take it
+    assert status(export) == CaseExport.Status.QUEUED
+    assert harness.waiting("pdf") == 1
+    assert harness.waiting("celery") == 0
+    assert f"{TASK}[" not in other.text()  # never received (the banner lists every task)
+
+    pdf_worker = harness.start(queue="pdf")
+    harness.wait_for(lambda: status(export) == CaseExport.Status.READY, 40, "the case file")
+    assert_ready_once(export, harness, attempts=1)
+    assert harness.waiting("pdf") == 0
+    assert re.search(rf"{TASK_RE}\[[0-9a-f-]+\] succeeded in [0-9.]+s: 'ready'", pdf_worker.text())
+    assert f"{TASK}[" not in other.text()
+    print(f"\n[pdf queue] {time.monotonic() - started:.1f}s, {export.pages} pages")
+
+
+def test_a_case_file_delivered_twice_to_two_pdf_workers_is_rendered_once(
+    harness: Harness, case: Case, supervisor: User
+) -> None:
+    started = time.monotonic()
+    first, second = harness.start(), harness.start()
+    now = timezone.now()
+    # The row as export_request leaves it, without its own enqueue: both deliveries are ours.
+    export = CaseExport.objects.create(
+        case=case,
+        requested_by=supervisor,
+        document="case_file",
+        sections=[section.key for section in case_file_sections()],
+        language="en",
+        purpose=CaseExport.Purpose.COURT,
+        purpose_detail="Hearing 7",
+        expires_at=now + datetime.timedelta(hours=24),
+    )
+    harness.wait_ready(first, second)
+    task_ids = [render_export.apply_async(args=(str(export.pk),)).id for _ in range(2)]
+
+    def finished(task_id: str) -> bool:
+        return any(
+            re.search(rf"{TASK_RE}\[{task_id}\] succeeded", worker.text())
+            for worker in harness.workers
+        )
+
+    harness.wait_for(lambda: all(finished(t) for t in task_ids), 40, "both deliveries")
+    assert_ready_once(export, harness, attempts=1)
+    logs = first.text() + second.text()
+    outcomes = [
+        re.search(rf"{TASK_RE}\[{task_id}\] succeeded in [0-9.]+s: (\S+)", logs)
+        for task_id in task_ids
+    ]
+    assert sorted(match.group(1) for match in outcomes if match) == ["'ready'", "None"]
+    print(f"\n[delivered twice] {time.monotonic() - started:.1f}s, {export.pages} pages")
+
+
+def test_a_pdf_worker_killed_mid_rendering_leaves_the_case_file_to_be_rendered_once_later(
+    harness: Harness, case: Case, supervisor: User
+) -> None:
+    started = time.monotonic()
+    # A longer family, so that the rendering takes a while.
+    Person.objects.bulk_create(
+        Person(
+            family_id=case.family_id,
+            given_name_latin=f"Relative{i}",
+            family_name_latin="Synthetic",
+            given_name_km="សាច់ញាតិ",
+            family_name_km="សាកល្បង",
+            relationship=Person.Relationship.RELATIVE,
+            sex=Person.Sex.FEMALE if i % 2 else Person.Sex.MALE,
+            estimated_age=20 + i % 40,
+        )
+        for i in range(60)
+    )
+    first = harness.start(lease_seconds=LEASE_SECONDS)
+    harness.wait_ready(first)
+    export = ask_for_case_file(case, supervisor)
+    harness.wait_for(lambda: status(export) != CaseExport.Status.QUEUED, 20, "the claim")
+    first.kill()  # while WeasyPrint lays it out (or is still being imported)
+    killed_at = time.monotonic()
+
+    export.refresh_from_db()
+    assert export.status == CaseExport.Status.RENDERING, "the kill did not land mid-rendering"
+    assert export.attempts == 1
+    assert harness.files() == []
+    lease_until = export.lease_until
+    assert lease_until is not None
+
+    # A new worker; once the lease has run out, the cleanup sweep (beat's purge_exports) hands
+    # the case file back to the queue, and the new worker renders it.
+    harness.start(lease_seconds=LEASE_SECONDS)
+    harness.wait_for(lambda: timezone.now() > lease_until, LEASE_SECONDS + 5, "the lease")
+    assert exports_purge().requeued == 1
+    harness.wait_for(lambda: status(export) == CaseExport.Status.READY, 40, "the case file")
+    assert_ready_once(export, harness, attempts=2)
+    # Nothing asks for it again: a second sweep finds nothing to hand over.
+    assert exports_purge().requeued == 0
+    print(
+        f"\n[kill and restart] {time.monotonic() - started:.1f}s in all, "
+        f"{time.monotonic() - killed_at:.1f}s from the kill, {export.pages} pages"
+    )
