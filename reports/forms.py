@@ -53,7 +53,7 @@ class ExportForm(forms.Form):
         label=_("The purpose, in your words"),
         required=False,
         max_length=300,
-        help_text=_("Required for “Other”. For a court: the court and the hearing."),
+        help_text=_("Required for “Other (say what)”. For a court: the court and the hearing."),
     )
     language = forms.ChoiceField(label=_("Language of the document"), choices=settings.LANGUAGES)
 

@@ -98,4 +98,6 @@ class CaseExport(models.Model):
         if self.purpose == self.Purpose.OTHER:
             return self.purpose_detail
         label = str(self.get_purpose_display())
-        return f"{label}: {self.purpose_detail}" if self.purpose_detail else label
+        if not self.purpose_detail:
+            return label
+        return _("%(purpose)s: %(detail)s") % {"purpose": label, "detail": self.purpose_detail}

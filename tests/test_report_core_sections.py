@@ -203,7 +203,7 @@ def test_the_visits_section_prints_every_visit_oldest_first_with_drafts_and_adde
     assert squeeze("2 visits and contacts recorded, oldest first. 1 is a draft") in text
     signed_heading = squeeze(
         f"Home visit · {when(signed.occurred_at)} Recorded by {worker.display_name} "
-        f"· The family's home · Signed {when(signed.signed_at or signed.occurred_at)}"
+        f"· The family's home · Signed on {when(signed.signed_at or signed.occurred_at)}"
     )
     draft_heading = squeeze(
         f"Phone call · {when(draft.occurred_at)} · Draft — not yet signed "
