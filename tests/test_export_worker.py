@@ -6,13 +6,12 @@ message goes through Redis, and a `celery worker` subprocess started as producti
 `pdf` worker (`-Q pdf --concurrency=1 --prefetch-multiplier=1`) renders it on the test database
 and writes it under an EXPORT_ROOT this test reads back.
 
-The `pdf` queue's name is the project's own (CELERY_TASK_ROUTES), so that is what these tests
-use: to keep parallel runs (xdist, another checkout) from taking each other's messages, every
-Redis key of a test, queues included, carries a prefix of its own (kombu's `global_keyprefix`),
-set in the test process and in its workers alike.
+The queue's name is a setting (EXPORT_QUEUE, `pdf` in production): each test gives the web
+side (this process) and its workers a queue of its own, so parallel runs (xdist, another
+checkout) never take each other's messages, and nothing of the project's Celery app is touched.
 
-Needs PostgreSQL and Redis (REDIS_URL, default redis://127.0.0.1:6379/0): without them the
-tests skip, which conftest.py turns into a failure in CI.
+Needs PostgreSQL and Redis (REDIS_URL, which the project's app and the workers must share):
+without them the tests skip, which conftest.py turns into a failure in CI.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ from django.utils import timezone
 
 from casework.documents import case_file_sections
 from casework.models import Case, Person, User
-from config.celery import app as celery_app
 from reports.models import CaseExport
 from reports.rendering import watermark
 from reports.services import export_request, exports_purge
@@ -54,18 +52,9 @@ LEASE_SECONDS = 2
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Started as `python -c BOOT <prefix> worker ...`: the project's Celery app, with every Redis key
-# under this test's prefix, then the ordinary `celery worker` command line.
-BOOT = (
-    "import sys\n"
-    "from config.celery import app\n"
-    "app.conf.broker_transport_options = {'global_keyprefix': sys.argv[1]}\n"
-    "app.worker_main(sys.argv[2:])\n"
-)
-
 
 def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    return os.environ.get("REDIS_URL", "")
 
 
 @pytest.fixture
@@ -77,6 +66,8 @@ def services() -> str:
             f"DATABASE_URL=postgres://...; the database is {connection.vendor}"
         )
     url = redis_url()
+    if not url:
+        pytest.skip("needs REDIS_URL: this process and the workers must share a broker")
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
     except redis.RedisError as error:
@@ -130,7 +121,7 @@ class Worker:
 
 @dataclass
 class Harness:
-    """Workers on this test's own Redis keys, the export folder they share with the test."""
+    """Workers on this test's own queue, the export folder they share with the test."""
 
     broker: str
     exports: Path
@@ -139,10 +130,12 @@ class Harness:
     workers: list[Worker] = field(default_factory=list)
 
     @property
-    def prefix(self) -> str:
-        return f"upstream-test-pdf-{self.run}:"
+    def queue(self) -> str:
+        """This test's stand-in for the `pdf` queue."""
+        return f"upstream-test-pdf-{self.run}"
 
-    def start(self, *, queue: str = "pdf", lease_seconds: int = 330) -> Worker:
+    def start(self, *, queue: str | None = None, lease_seconds: int = 330) -> Worker:
+        queue = queue or self.queue
         hostname = f"{queue}-{self.run}-{len(self.workers)}@localhost"
         log = self.tmp / f"worker-{len(self.workers)}.log"
         env = {
@@ -152,15 +145,17 @@ class Harness:
             "REDIS_URL": self.broker,
             "CELERY_BROKER_URL": self.broker,
             "EXPORT_ROOT": str(self.exports),
+            "EXPORT_QUEUE": self.queue,
             "EXPORT_LEASE_SECONDS": str(lease_seconds),
             "PYTHONUNBUFFERED": "1",
         }
         # As docker-compose.yml starts the pdf worker (and, with queue="celery", the other one).
         command = [
             sys.executable,
-            "-c",
-            BOOT,
-            self.prefix,
+            "-m",
+            "celery",
+            "-A",
+            "config",
             "worker",
             "--pool=prefork",
             "--concurrency=1",
@@ -211,10 +206,10 @@ class Harness:
             time.sleep(0.02)
 
     def waiting(self, queue: str) -> int:
-        """Messages waiting on `queue` in Redis (under this test's prefix)."""
+        """Messages waiting on `queue` in Redis."""
         client = redis.Redis.from_url(self.broker)
         try:
-            return int(client.llen(f"{self.prefix}{queue}"))
+            return int(client.llen(queue))
         finally:
             client.close()
 
@@ -235,42 +230,22 @@ class Harness:
         for worker in self.workers:
             worker.stop()
         client = redis.Redis.from_url(self.broker)
-        try:  # everything of this run: its queues, the killed worker's unacked message...
-            keys = list(client.scan_iter(match=f"{self.prefix}*"))
-            if keys:
-                client.delete(*keys)
+        try:  # this run's queue, with anything a killed worker left on it
+            client.delete(self.queue)
         finally:
             client.close()
 
 
-def _reset_producers() -> None:
-    """Drop the app's broker connections, so that the next send connects with the current conf
-    (what Celery itself does after a fork: celery.app.base.Celery._after_fork)."""
-    pool = celery_app._pool  # type: ignore[attr-defined]
-    if pool is not None:
-        pool.force_close_all()
-    celery_app._pool = None  # type: ignore[attr-defined]
-    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
-
-
 @pytest.fixture
-def harness(
-    services: str, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Harness]:
+def harness(services: str, tmp_path: Path, settings: Any) -> Iterator[Harness]:
     harness = Harness(broker=services, exports=tmp_path / "exports", tmp=tmp_path)
     settings.EXPORT_ROOT = harness.exports
-    # This process sends through the project's app, as the web does: point it at the same
-    # Redis and the same key prefix as the workers.
-    monkeypatch.setenv("CELERY_BROKER_URL", services)
-    saved = celery_app.conf.broker_transport_options
-    celery_app.conf.broker_transport_options = {"global_keyprefix": harness.prefix}
-    _reset_producers()
+    # This process sends through the project's app, as the web does, to this test's queue.
+    settings.EXPORT_QUEUE = harness.queue
     try:
         yield harness
     finally:
         harness.close()  # before the database is flushed: no worker outlives the test
-        celery_app.conf.broker_transport_options = saved
-        _reset_producers()
 
 
 # --- Helpers -------------------------------------------------------------------------------------
@@ -330,17 +305,17 @@ def test_a_case_file_asked_for_waits_on_the_pdf_queue_and_the_pdf_worker_renders
     harness.wait_ready(other)
 
     export = ask_for_case_file(case, supervisor)  # its commit hands it to the pdf queue
-    harness.wait_for(lambda: harness.waiting("pdf") == 1, 5, "the message on the pdf queue")
+    harness.wait_for(lambda: harness.waiting(harness.queue) == 1, 5, "the message on the pdf queue")
     time.sleep(1.5)  # the default worker has had every chance to take it
     assert status(export) == CaseExport.Status.QUEUED
-    assert harness.waiting("pdf") == 1
+    assert harness.waiting(harness.queue) == 1
     assert harness.waiting("celery") == 0
     assert f"{TASK}[" not in other.text()  # never received (the banner lists every task)
 
-    pdf_worker = harness.start(queue="pdf")
+    pdf_worker = harness.start()
     harness.wait_for(lambda: status(export) == CaseExport.Status.READY, 40, "the case file")
     assert_ready_once(export, harness, attempts=1)
-    assert harness.waiting("pdf") == 0
+    assert harness.waiting(harness.queue) == 0
     assert re.search(rf"{TASK_RE}\[[0-9a-f-]+\] succeeded in [0-9.]+s: 'ready'", pdf_worker.text())
     assert f"{TASK}[" not in other.text()
     print(f"\n[pdf queue] {time.monotonic() - started:.1f}s, {export.pages} pages")
@@ -364,7 +339,9 @@ def test_a_case_file_delivered_twice_to_two_pdf_workers_is_rendered_once(
         expires_at=now + datetime.timedelta(hours=24),
     )
     harness.wait_ready(first, second)
-    task_ids = [render_export.apply_async(args=(str(export.pk),)).id for _ in range(2)]
+    task_ids = [
+        render_export.apply_async(args=(str(export.pk),), queue=harness.queue).id for _ in range(2)
+    ]
 
     def finished(task_id: str) -> bool:
         return any(
