@@ -26,6 +26,7 @@ COPY safetyplans safetyplans
 COPY reviews reviews
 COPY referrals referrals
 COPY reports reports
+COPY security security
 RUN pip install .
 COPY . .
 
@@ -36,4 +37,5 @@ RUN DEBUG=0 SECRET_KEY=build-only-collectstatic STATIC_ROOT=/app/staticfiles \
 ENV STATIC_ROOT=/app/staticfiles
 USER upstream
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py: the access log leaves out query strings (they may carry a child's name).
+CMD ["gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

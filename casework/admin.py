@@ -10,12 +10,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Organisation, Team, User, Village
-from .services import organisation_sync_administrators, team_sync_groups
+from .services import organisation_sync_administrators, team_sync_groups, user_end_sessions
 
 
 @admin.register(Organisation)
@@ -90,13 +92,35 @@ class UserAdmin(DjangoUserAdmin[User]):
             if obj.pk is not None
             else None
         )
+        was_active = (
+            User.objects.filter(pk=obj.pk, is_active=True).exists() if obj.pk is not None else False
+        )
         super().save_model(request, obj, form, change)
+        if was_active and not obj.is_active:
+            # A deactivated account is signed out everywhere and loses its API tokens now.
+            user_end_sessions(actor=request.user, user=obj, reason="deactivated")
         # Administrators' case grants follow the role (and the organisation).
         affected = {pk for pk in (previous, obj.organisation_id) if pk is not None}
         for organisation in Organisation.objects.filter(pk__in=affected):
             organisation_sync_administrators(organisation=organisation)
         for team in obj.supervised_teams.all():
             team_sync_groups(team=team)
+
+    def user_change_password(self, request: Any, id: str, form_url: str = "") -> HttpResponse:
+        """Django's password form; a new password ends the user's other sessions and tokens."""
+        user = self.get_object(request, unquote(id))
+        before = user.password if user is not None else None
+        response = super().user_change_password(request, id, form_url)
+        if user is not None and request.method == "POST":
+            after = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
+            if after != before:
+                user_end_sessions(
+                    actor=request.user,
+                    user=user,
+                    reason="password changed",
+                    keep_request=request if user.pk == request.user.pk else None,
+                )
+        return response
 
     add_fieldsets = (
         *(DjangoUserAdmin.add_fieldsets or ()),

@@ -8,6 +8,7 @@ audited by their service; refusals by the door.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -55,14 +56,23 @@ def _case_queryset() -> models.QuerySet[Case]:
 # --- Lists -----------------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
-    """A worker's caseload, a supervisor's team, an administrator's organisation: one page."""
+    """A worker's caseload, a supervisor's team, an administrator's organisation: one page.
+
+    The filters may be in the address (a bookmark, the back button); the search box may hold a
+    child's name, so it is only ever sent in a POST body and never put in an address, where
+    browser history, proxies and access logs would keep it. An address's `q` is ignored.
+    """
     actor = actor_of(request)
     if actor.role == User.Role.PARTNER:
         # Partners reach only what was shared with their service (the partners' portal).
         audit_record(actor=actor, event=Event.REFUSED, model=Case, reason="partner: case list")
         raise Http404
-    form = CaseFilterForm(request.GET or None, user=actor)
+    source = (request.POST if request.method == "POST" else request.GET).copy()
+    if request.method != "POST":
+        source.pop("q", None)
+    form = CaseFilterForm(source or None, user=actor)
     filters = CaseFilters(scope=default_scope(actor))
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -76,7 +86,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             q=(data.get("q") or "").strip(),
         )
     paginator = Paginator(caseload(actor, filters), CASES_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(source.get("page"))
     audit_view(
         actor,
         None,
@@ -89,13 +99,22 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "count": paginator.count,
         },
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "filters": filters, "query": query.urlencode()}
-    template = "casework/case_list.html"
-    if getattr(request, "htmx", False):
-        template += "#results"
-    return render(request, template, context)
+    context = {"form": form, "page": page, "filters": filters}
+    htmx = getattr(request, "htmx", None)
+    if not htmx or htmx.history_restore_request:
+        return render(request, "casework/case_list.html", context)
+    response = render(request, "casework/case_list.html#results", context)
+    # The address bar follows the filters (and the page, unless a name narrowed the list):
+    # everything the search form sent except the name.
+    params = {name: source.get(name, "") for name in form.fields if name != "q"}
+    if params.get("scope") == default_scope(actor):
+        params["scope"] = ""
+    if page.number > 1 and not filters.q:
+        params["page"] = str(page.number)
+    query = urlencode({name: value for name, value in params.items() if value})
+    address = reverse("case_list") + (f"?{query}" if query else "")
+    response["HX-Push-Url"] = "false" if address == htmx.current_url_abs_path else address
+    return response
 
 
 # --- Opening a case and the case page ----------------------------------------------------------

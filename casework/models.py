@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinLengthValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -114,6 +115,9 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Shown to the families this worker supports, on their safety plan."),
     )
+    # Raised by "sign out everywhere", a password change and deactivation: every session
+    # signed with the old value stops being accepted (see _get_session_auth_hash).
+    session_epoch = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -124,6 +128,21 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's salted HMAC of the password hash, with the session epoch mixed in.
+
+        Django checks this against the hash kept in the session on every request (fallback
+        secrets included, which is why the private method is the one overridden), so raising
+        the epoch ends every existing session of this user at once.
+        """
+        key_salt = "casework.models.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt,
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def preferred_language(self) -> str:

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from .access import case_permissions, sync_case_grants
 from .audit import Event, audit_record, changes_between
@@ -701,3 +704,52 @@ def visit_addendum_add(*, actor: User, case: Case, visit: HomeVisit, text: str) 
     addendum.save()
     audit_record(actor=actor, event=Event.ADDENDUM, obj=addendum, case=case)
     return addendum
+
+
+# --- Sessions ------------------------------------------------------------------------------
+
+
+def user_end_sessions(
+    *,
+    actor: User | None,
+    user: User,
+    reason: str = "signed out everywhere",
+    keep_request: HttpRequest | None = None,
+) -> None:
+    """End every session and API token of `user` ("sign out everywhere").
+
+    Raising the session epoch changes the hash Django checks each session against, so every
+    browser signed in as `user` is signed out on its next request; the API tokens are deleted.
+    With `keep_request` (a password change, say) the session making that request is re-signed
+    with the new hash and stays open.
+    """
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        user.refresh_from_db(fields=["session_epoch"])
+        tokens, _deleted = Token.objects.filter(user=user).delete()
+        audit_record(
+            actor=actor,
+            event=Event.LOGOUT,
+            obj=user,
+            reason=reason,
+            extra={
+                "everywhere": True,
+                "tokens_revoked": tokens,
+                "kept_this_session": bool(keep_request),
+            },
+        )
+    if keep_request is not None:
+        update_session_auth_hash(keep_request, user)
+
+
+@transaction.atomic
+def user_token_revoke(*, actor: User, user: User) -> None:
+    """Delete `user`'s API token (asking for one again gives a new one)."""
+    tokens, _deleted = Token.objects.filter(user=user).delete()
+    audit_record(
+        actor=actor,
+        event=Event.LOGOUT,
+        obj=user,
+        reason="token revoked",
+        extra={"method": "token", "tokens_revoked": tokens},
+    )

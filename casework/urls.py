@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import case_views, concern_views, views
+from . import case_views, concern_views, sessions, views
 from .health import healthz
 
 urlpatterns = [
@@ -13,8 +13,15 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        sessions.PasswordChangeView.as_view(),
         name="password_change",
+    ),
+    path("accounts/session/", sessions.session_status, name="session_status"),
+    path("accounts/session/extend/", sessions.session_extend, name="session_extend"),
+    path(
+        "accounts/sign-out-everywhere/",
+        sessions.sign_out_everywhere,
+        name="sign_out_everywhere",
     ),
     path(
         "accounts/password/done/",

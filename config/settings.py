@@ -6,6 +6,7 @@ See `.env.example` for the variables and the README's configuration table for wh
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,17 +77,24 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "auditlog",
+    "csp",
+    "axes",
     "casework",
     "assessments",
     "safetyplans",
     "reviews",
     "referrals",
     "reports",
+    "security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files carry neither: every page and API answer carries the
+    # Content-Security-Policy (see "Content-Security-Policy") and `Cache-Control: no-store`.
+    "csp.middleware.CSPMiddleware",
+    "casework.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,8 +105,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "casework.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages, so that a session ended for idleness can say so on the login page.
+    "casework.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a sign-in refused by the lockout into its own page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -140,6 +152,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "casework.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked (see "Sign-in lockout").
+    "axes.backends.AxesStandaloneBackend",
     "casework.auth.UpstreamBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -152,6 +166,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# New and changed passwords are hashed with Argon2; a PBKDF2 hash (every password set before
+# Argon2 came in) still verifies and is re-hashed with Argon2 at its owner's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -162,6 +183,45 @@ AUDITLOG_LOGENTRY_MODEL = "casework.AuditEvent"
 # swapped for ours; an unused table with a foreign key to content types also blocks TRUNCATE.
 MIGRATION_MODULES = {"auditlog": None}
 ANONYMOUS_USER_NAME = "AnonymousUser"
+
+# --- Sign-in lockout (django-axes) ----------------------------------------------------------
+# After LOGIN_FAILURE_LIMIT failed sign-ins with one username, or from one address, signing in
+# with that name or from that address is refused for LOGIN_COOLOFF_MINUTES, counted from the
+# failure that locked it (attempts while locked do not extend it). The sign-in page and the API
+# token endpoint answer alike, whether or not the name is an account's (casework.lockout). A
+# successful sign-in clears that username's failures; `manage.py axes_reset_username <name>` (or
+# deleting the row under "Access attempts" in /setup/) unlocks sooner.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Two separate counters, so that either one locks. The address is REMOTE_ADDR, the one the
+# audit trail records, never a header the client could choose. Behind a proxy that does not
+# pass the client's address on (PROXY protocol), every request seems to come from the proxy
+# and the address counter would lock everybody out at once: switch it off there (README).
+AXES_LOCKOUT_PARAMETERS: list[str] = ["username"]
+if env_bool("LOGIN_LOCKOUT_BY_ADDRESS", True):
+    AXES_LOCKOUT_PARAMETERS.append("ip_address")
+AXES_CLIENT_IP_CALLABLE = "casework.audit.client_address"
+AXES_LOCKOUT_CALLABLE = "casework.lockout.locked_out_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The database handler, except that a sign-in clears only its own username's failures, not
+# everyone else's from the same address (casework.lockout).
+AXES_HANDLER = "casework.lockout.UpstreamAxesHandler"
+# Successful sign-ins are in the audit trail already; axes keeps only the failures it counts.
+AXES_DISABLE_ACCESS_LOG = True
+
+# --- Sessions and API tokens ---------------------------------------------------------------
+# A session ends after this long without a request its user made (background polls do not
+# count; the page warns a minute before and can extend), and this long after signing in
+# whatever happens (casework.sessions).
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_LIFETIME_SECONDS = env_int("SESSION_ABSOLUTE_LIFETIME_SECONDS", 12 * 60 * 60)
+# How long before the end the page shows the "stay signed in" dialog.
+SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 60)
+# An API token is refused (and deleted) this long after it was issued; asking for a token
+# again then gives a new one (casework.api.authentication).
+API_TOKEN_LIFETIME_HOURS = env_int("API_TOKEN_LIFETIME_HOURS", 12)
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -252,6 +312,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         # A sweep nobody picked up within the interval is replaced by the next one.
         "options": {"expires": env_int("REVIEW_REMINDER_EVERY_SECONDS", 300) - 10},
     },
+    "audit-seal": {
+        "task": "security.tasks.seal_audit_events",
+        "schedule": env_int("AUDIT_SEAL_EVERY_SECONDS", 300),
+        "options": {"expires": env_int("AUDIT_SEAL_EVERY_SECONDS", 300) - 10},
+    },
 }
 
 # --- Reviews -----------------------------------------------------------------------------------
@@ -276,6 +341,15 @@ EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 3)
 # How many case files one person may have waiting at once.
 EXPORT_MAX_PENDING = env_int("EXPORT_MAX_PENDING", 3)
 
+# --- Audit integrity ------------------------------------------------------------------------
+# Beat seals the audit events written since the last seal into a hash chain every
+# AUDIT_SEAL_EVERY_SECONDS (see CELERY_BEAT_SCHEDULE); `manage.py audit_verify` checks it.
+# Only events older than the delay (and older than every transaction still open) are sealed, so
+# an event committed late is never left out (security/seals.py); at most this many per seal.
+AUDIT_SEAL_EVERY_SECONDS = env_int("AUDIT_SEAL_EVERY_SECONDS", 300)
+AUDIT_SEAL_DELAY_SECONDS = env_int("AUDIT_SEAL_DELAY_SECONDS", 60)
+AUDIT_SEAL_BATCH_SIZE = env_int("AUDIT_SEAL_BATCH_SIZE", 50_000)
+
 # --- API ------------------------------------------------------------------------------------
 # Widgets render through the project's templates, so our own widget templates are found too.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
@@ -283,7 +357,7 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "casework.api.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -321,6 +395,41 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
 
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Scripts, styles, fonts and pictures come from this site only, and never inline: no <script>
+# without src, no <style>, no style="" or on...="" attributes in any template a browser is
+# served (tests/test_security_headers.py reads them all). `data:` pictures are the vendored CSS
+# framework's icons. The API docs (/api/docs/, Swagger UI) live with the same policy: their
+# set-up script and styles are files too (config/urls.py, templates/drf_spectacular/).
+# CSP_REPORT_URI, when set, is where browsers report what the policy blocked.
+# (Not a setting named CSP_*: django-csp takes those for its old, 3.x settings.)
+_csp_report_uri = env_str("CSP_REPORT_URI")
+CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if _csp_report_uri:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
+
+# --- Error reports --------------------------------------------------------------------------
+# A report of a crash (Django's e-mail to ADMINS, or any handler that uses Django's reporter)
+# never carries what was typed or asked for: GET and POST values, uploaded file names, cookies,
+# the query string and referring address, and the traceback's local variables (the request and
+# its body among them) are all replaced by stars (casework/privacy.py). With DEBUG on (a
+# developer's machine, synthetic data) Django's debug page shows them as usual.
+DEFAULT_EXCEPTION_REPORTER = "casework.privacy.PrivateExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "casework.privacy.PrivateExceptionReporterFilter"
+
 SILENCED_SYSTEM_CHECKS: list[str] = []
 if not SECURE_HSTS_PRELOAD:
     # Preloading is a one-way commitment for a whole domain: an operator's choice, not ours.
@@ -329,10 +438,31 @@ if not SECURE_HSTS_PRELOAD:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Log lines name paths, never query strings: a search may carry a child's name. Django's own
+    # warnings ("Not Found: /cases/7/") already give the path alone; the development server's
+    # access log (django.server) gives the whole address, so its query string is cut here.
+    # Production's access log is gunicorn's (gunicorn.conf.py), which leaves it out too.
+    "filters": {"path_only": {"()": "casework.privacy.PathOnlyFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["path_only"],
+        },
         # A line per page of every PDF ("Step 5 - Creating layout - Page N") otherwise.
         "weasyprint.progress": {"level": "WARNING"},
     },

@@ -10,6 +10,7 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/token/revoke/", views.TokenRevokeView.as_view(), name="token-revoke"),
     path("cases/", views.CaseListView.as_view(), name="case-list"),
     path("cases/<int:case_id>/", views.CaseDetailView.as_view(), name="case-detail"),
     path(

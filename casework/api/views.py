@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,15 +27,10 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import (
-    BaseAuthentication,
-    SessionAuthentication,
-    TokenAuthentication,
-)
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -45,9 +41,11 @@ from rest_framework.views import APIView, exception_handler
 from .. import services
 from ..access import case_permissions, get_case_for, get_record_for
 from ..audit import Event, audit_record, audit_view
+from ..lockout import LOCKED_OUT_STATUS, lockout_message
 from ..models import Case, HomeVisit, Person, User, VisitAddendum, VisitChild
 from ..selectors import CaseFilters, caseload
 from . import serializers as api
+from .authentication import ExpiringTokenAuthentication, token_for
 
 # --- Plumbing ------------------------------------------------------------------------------
 
@@ -144,6 +142,10 @@ FORBIDDEN = OpenApiResponse(
 )
 UNAUTHENTICATED = OpenApiResponse(api.ErrorSerializer, description="Not signed in.")
 INVALID = OpenApiResponse(description="Invalid input: {field: [messages]}; nothing was written.")
+LOCKED_OUT = OpenApiResponse(
+    api.ErrorSerializer,
+    description="Too many failed sign-ins with this username or from this address; try later.",
+)
 STALE = OpenApiResponse(
     api.StaleEditSerializer, description="A newer version exists; nothing was written."
 )
@@ -159,7 +161,7 @@ class CaseworkAPIView(APIView):
     """Signed in by token or session; DRF (not the login redirect) answers anonymous calls."""
 
     authentication_classes: Sequence[type[BaseAuthentication]] = [
-        TokenAuthentication,
+        ExpiringTokenAuthentication,
         SessionAuthentication,
     ]
     permission_classes: Sequence[type[BasePermission]] = [IsAuthenticated]
@@ -502,20 +504,37 @@ class TokenView(ObtainAuthToken):
     """POST a username and password, get the token for `Authorization: Token <key>`.
 
     No session is read here (so no CSRF cookie is needed). Signing in leaves an audit event;
-    a failed attempt is audited by the sign-in signal receiver.
+    a failed attempt is audited by the sign-in signal receiver. Failures count towards the
+    same lockout as the sign-in page's (casework.lockout): 429 while it lasts.
     """
 
     authentication_classes: Sequence[type[BaseAuthentication]] = []
 
     @extend_schema(
         request=AuthTokenSerializer,
-        responses={200: AuthTokenSerializer, 400: INVALID},
+        responses={200: AuthTokenSerializer, 400: INVALID, 429: LOCKED_OUT},
         auth=[],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # Set by django-axes on this request when the failure locked, or met a lockout.
+            if getattr(request, "axes_locked_out", False):
+                return Response({"detail": lockout_message()}, status=LOCKED_OUT_STATUS)
+            raise ValidationError(serializer.errors)
         user: User = serializer.validated_data["user"]
-        token, _created = Token.objects.get_or_create(user=user)
+        # As signing in on the page does (no session here, so Django does not announce it).
+        axes_reset(username=user.get_username())
+        token = token_for(user)  # a new one once the last has expired
         audit_record(actor=user, event=Event.LOGIN, obj=user, extra={"method": "token"})
         return Response({"token": token.key})
+
+
+class TokenRevokeView(CaseworkAPIView):
+    """POST (signed in by the token itself, or by session) to revoke your API token at once."""
+
+    @extend_schema(request=None, responses={204: None, 401: UNAUTHENTICATED})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = actor_of(request)
+        services.user_token_revoke(actor=user, user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -29,7 +29,7 @@ def test_switching_to_khmer_shows_khmer_text_in_a_khmer_font(page: Page, live_se
     page.get_by_role("button", name="ខ្មែរ").click()
     expect(page.locator("html")).to_have_attribute("lang", "km")
     expect(page.get_by_role("heading", name="ក្រុមរបស់អ្នក")).to_be_visible()  # "Your teams"
-    expect(page.get_by_role("button", name="ចាកចេញ")).to_be_visible()  # "Sign out"
+    expect(page.get_by_role("button", name="ចាកចេញ", exact=True)).to_be_visible()  # "Sign out"
     # The vendored Noto Sans Khmer web font was fetched and is in use.
     page.wait_for_function("document.fonts.status === 'loaded'")
     assert page.evaluate("document.fonts.check('16px \"Noto Sans Khmer\"', 'ក្រុម')")
@@ -39,7 +39,7 @@ def test_switching_to_khmer_shows_khmer_text_in_a_khmer_font(page: Page, live_se
     )
     assert loaded >= 1
     # Remembered: signing out and in again keeps Khmer.
-    page.get_by_role("button", name="ចាកចេញ").click()
+    page.get_by_role("button", name="ចាកចេញ", exact=True).click()
     sign_in(page, live_server.url, "worker")
     expect(page.locator("html")).to_have_attribute("lang", "km")
 
