@@ -243,11 +243,21 @@ def demo_load(*, password: str) -> list[DemoLogin]:
             "is_synthetic": True,
             "time_zone": "Asia/Phnom_Penh",
             "language": "en",
+            # The only organisations without two-step sign-in: the README's demo logins work
+            # with a password alone.
+            "mfa_required": False,
+            "mfa_for_everyone": False,
         },
     )
     partner_org, _ = Organisation.objects.update_or_create(
         name=DEMO_PARTNER,
-        defaults={"kind": Organisation.Kind.PARTNER, "is_synthetic": True, "language": "km"},
+        defaults={
+            "kind": Organisation.Kind.PARTNER,
+            "is_synthetic": True,
+            "language": "km",
+            "mfa_required": False,
+            "mfa_for_everyone": False,
+        },
     )
     villages = []
     for province, district, commune, name, name_km in DEMO_VILLAGES:

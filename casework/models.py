@@ -46,6 +46,19 @@ class Organisation(models.Model):
     )
     # Marks the demo and benchmark organisations: generators refuse to touch anything else.
     is_synthetic = models.BooleanField(_("synthetic data"), default=False)
+    # Multi-factor authentication (casework.mfa): supervisors and administrators need it while
+    # `mfa_required` is on, every role while `mfa_for_everyone` is on too. Both on by default;
+    # only the synthetic demo organisation (load_demo) turns them off.
+    mfa_required = models.BooleanField(
+        _("two-step sign-in for supervisors and administrators"),
+        default=True,
+        help_text=_("Supervisors and administrators confirm each sign-in with a code."),
+    )
+    mfa_for_everyone = models.BooleanField(
+        _("two-step sign-in for every role"),
+        default=True,
+        help_text=_("Everyone in the organisation confirms each sign-in with a code."),
+    )
     # Grants on cases go to this group, so a new administrator needs no per-case rewrite.
     administrators_group = models.OneToOneField(
         Group, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
@@ -614,6 +627,7 @@ class AuditEvent(AbstractLogEntry):
         OVERRIDE = "override", _("overrode a safeguard, with a reason")
         NOTIFY = "notify", _("sent a reminder")
         WITHDRAW = "withdraw", _("withdrew")
+        MFA_RESET = "mfa_reset", _("reset two-step sign-in")
 
     event = models.CharField(_("event"), max_length=20, choices=Event.choices, db_index=True)
     case = models.ForeignKey(

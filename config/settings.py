@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "auditlog",
     "csp",
     "axes",
+    # Multi-factor authentication: TOTP devices and recovery codes (casework.mfa).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "casework",
     "assessments",
     "safetyplans",
@@ -107,6 +111,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages, so that a session ended for idleness can say so on the login page.
     "casework.sessions.SessionTimeoutMiddleware",
+    # Marks the signed-in user verified or not (django-otp), then sends one who owes a code
+    # to the verification or enrolment page before anything else (casework.mfa).
+    "django_otp.middleware.OTPMiddleware",
+    "casework.mfa.MFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a sign-in refused by the lockout into its own page.
@@ -349,6 +357,10 @@ EXPORT_MAX_PENDING = env_int("EXPORT_MAX_PENDING", 3)
 AUDIT_SEAL_EVERY_SECONDS = env_int("AUDIT_SEAL_EVERY_SECONDS", 300)
 AUDIT_SEAL_DELAY_SECONDS = env_int("AUDIT_SEAL_DELAY_SECONDS", 60)
 AUDIT_SEAL_BATCH_SIZE = env_int("AUDIT_SEAL_BATCH_SIZE", 50_000)
+
+# --- Multi-factor authentication ----------------------------------------------------------
+# The name authenticator apps show next to the code (casework.mfa).
+OTP_TOTP_ISSUER = "Upstream"
 
 # --- API ------------------------------------------------------------------------------------
 # Widgets render through the project's templates, so our own widget templates are found too.

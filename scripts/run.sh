@@ -39,6 +39,7 @@ cat <<MSG
 
   Upstream is starting on http://127.0.0.1:${PORT}/  (Celery log: var/celery.log)
   Sign in with a demo login above, password ${DEMO_PASSWORD:-upstream-demo}.
+  (The demo organisation has two-step sign-in turned off: the password alone is enough.)
   Press Ctrl-C to stop the web server, the worker and beat.
 
 MSG

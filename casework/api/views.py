@@ -25,6 +25,7 @@ from django.db.models import Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
@@ -38,7 +39,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView, exception_handler
 
-from .. import services
+from .. import mfa, services
 from ..access import case_permissions, get_case_for, get_record_for
 from ..audit import Event, audit_record, audit_view
 from ..lockout import LOCKED_OUT_STATUS, lockout_message
@@ -499,13 +500,20 @@ class VisitAddendumView(CaseworkAPIView):
 # --- Sign-in -------------------------------------------------------------------------------
 
 
+def otp_of(data: object) -> str:
+    value = data.get("otp", "") if isinstance(data, Mapping) else ""
+    return value if isinstance(value, str) else ""
+
+
 @method_decorator(login_not_required, name="dispatch")
 class TokenView(ObtainAuthToken):
     """POST a username and password, get the token for `Authorization: Token <key>`.
 
     No session is read here (so no CSRF cookie is needed). Signing in leaves an audit event;
     a failed attempt is audited by the sign-in signal receiver. Failures count towards the
-    same lockout as the sign-in page's (casework.lockout): 429 while it lasts.
+    same lockout as the sign-in page's (casework.lockout): 429 while it lasts. A user who
+    needs two-step sign-in (casework.mfa) sends `otp` too, a TOTP or recovery code: 400
+    without it or with a wrong one (audited, and throttled by django-otp).
     """
 
     authentication_classes: Sequence[type[BaseAuthentication]] = []
@@ -523,11 +531,30 @@ class TokenView(ObtainAuthToken):
                 return Response({"detail": lockout_message()}, status=LOCKED_OUT_STATUS)
             raise ValidationError(serializer.errors)
         user: User = serializer.validated_data["user"]
+        if mfa.must_verify(user):
+            # Two-step sign-in (casework.mfa): the code comes with the password.
+            refusal = self.otp_refusal(user, otp_of(request.data))
+            if refusal is not None:
+                return refusal
         # As signing in on the page does (no session here, so Django does not announce it).
         axes_reset(username=user.get_username())
         token = token_for(user)  # a new one once the last has expired
         audit_record(actor=user, event=Event.LOGIN, obj=user, extra={"method": "token"})
         return Response({"token": token.key})
+
+    @staticmethod
+    def otp_refusal(user: User, code: str) -> Response | None:
+        """None when `code` is a good TOTP or recovery code; otherwise the 400 to answer."""
+        if not user_has_device(user, confirmed=True):
+            message = _("Set up two-step sign-in in the browser before asking for a token.")
+        elif not code.strip():
+            message = _("Two-step sign-in is required: send the code as otp.")
+        elif mfa.match_code(user, code) is None:
+            mfa.code_refused(user, method="token")
+            message = _("That code is not right.")
+        else:
+            return None
+        return Response({"otp": [message]}, status=status.HTTP_400_BAD_REQUEST)
 
 
 class TokenRevokeView(CaseworkAPIView):

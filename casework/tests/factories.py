@@ -23,6 +23,10 @@ class OrganisationFactory(DjangoModelFactory[Organisation]):
     name = Sequence(lambda n: f"Synthetic Agency {n}")
     is_synthetic = True
     language = "en"
+    # Off in tests, so force_login reaches the pages; tests/test_mfa.py turns it on. (The
+    # model's default, and so production's, is on.)
+    mfa_required = False
+    mfa_for_everyone = False
 
 
 class VillageFactory(DjangoModelFactory[Village]):
