@@ -16,7 +16,7 @@ from typing import Literal, TypeGuard, TypeVar
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Expression, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from .models import Case, CaseGroupObjectPermission, CaseUserObjectPermission, User
@@ -39,6 +39,18 @@ def register_grant_source(source: GrantSource) -> None:
     """Phase apps add facts that grant access (called from their AppConfig.ready())."""
     if source not in _grant_sources:
         _grant_sources.append(source)
+
+
+# A door annotation is a value the door computes in the same query as the case it hands out,
+# for the person asking (security's emergency access puts its end time there, so that every page
+# of the case can show the banner without a query of its own): name -> expression for a user.
+DoorAnnotation = Callable[[User], Expression | Subquery]
+_door_annotations: dict[str, DoorAnnotation] = {}
+
+
+def register_door_annotation(name: str, annotation: DoorAnnotation) -> None:
+    """Apps add an annotation to the case `get_case_for` returns (from AppConfig.ready())."""
+    _door_annotations[name] = annotation
 
 
 def codename(perm: Perm) -> str:
@@ -186,7 +198,12 @@ def get_case_for(
         pk = None  # an id no row can have (PostgreSQL would refuse to compare it)
     case = None
     if pk is not None:
-        case = cases_visible_to(user, queryset=queryset).filter(pk=pk).first()
+        visible = cases_visible_to(user, queryset=queryset).filter(pk=pk)
+        if _may_hold_cases(user) and _door_annotations:
+            visible = visible.annotate(
+                **{name: make(user) for name, make in _door_annotations.items()}
+            )
+        case = visible.first()
     if case is None:
         # A refused reach of a real case goes on that case's trail, so the people responsible
         # for it see who tried; the person refused sees the same 404 either way.

@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 
+from .client_ip import client_ip
 from .models import AuditEvent, Case, User
 
 Event = AuditEvent.Event
@@ -34,9 +35,9 @@ _request_context: contextvars.ContextVar[RequestContext | None] = contextvars.Co
 
 
 def client_address(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR is the proxy in production; gunicorn's --forwarded-allow-ips and the proxy
-    # decide what we see. We record what the connection says, never a client-chosen header.
-    return request.META.get("REMOTE_ADDR") or None
+    # The connection's address, or behind one of our proxies (TRUSTED_PROXIES) the client's as
+    # that proxy reports it: the same function axes counts sign-in failures by, so the two agree.
+    return client_ip(request)
 
 
 class AuditContextMiddleware:
@@ -152,5 +153,10 @@ def audit_view(
     model: type[models.Model] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """One read: a case, a record of it, or (with `model` and no `obj`) a list of them."""
+    """One read: a case, a record of it, or (with `model` and no `obj`) a list of them.
+
+    A read through emergency access (the door marked the case with `emergency_until`) says so.
+    """
+    if case is not None and getattr(case, "emergency_until", None) is not None:
+        extra = {**(extra or {}), "emergency": True}
     return audit_record(actor=actor, event=Event.VIEW, obj=obj, model=model, case=case, extra=extra)

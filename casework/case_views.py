@@ -252,9 +252,15 @@ def case_access_log(request: HttpRequest, case_id: int) -> HttpResponse:
     # Read the page before recording this visit, so the list shows what came before it.
     events = list(page.object_list)
     audit_view(actor, case, case, model=AuditEvent, extra={"page": "access log"})
-    return render(
-        request, "casework/case_access_log.html", {"case": case, "page": page, "events": events}
-    )
+    # Emergency access events link to the access's own page (security), which supervisors and
+    # administrators can open; that page is its own door, so this only spares others a 404.
+    context = {
+        "case": case,
+        "page": page,
+        "events": events,
+        "emergency_links": actor.role in (User.Role.SUPERVISOR, User.Role.ADMINISTRATOR),
+    }
+    return render(request, "casework/case_access_log.html", context)
 
 
 # --- Family and people ------------------------------------------------------------------------

@@ -15,6 +15,8 @@ Events and their keyword data:
   reported_concerns: what the report that reopened it is about, possibly empty).
 - "risk_changed": case, actor, before, after, reason — the case's risk level changed.
 - "scale_recorded": case, actor, score — a safety-scale answer was recorded (assessments).
+- "emergency_access": case, actor, access, recipients — `actor` took emergency access to the
+  case (security); `recipients` are the ids of the people to tell (worker and supervisors).
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from typing import Any, Literal
 
 from .models import Case, User
 
-CaseEvent = Literal["opened", "phase_changing", "phase_changed", "risk_changed", "scale_recorded"]
+CaseEvent = Literal[
+    "opened",
+    "phase_changing",
+    "phase_changed",
+    "risk_changed",
+    "scale_recorded",
+    "emergency_access",
+]
 CaseHook = Callable[..., None]
 
 _hooks: defaultdict[str, list[CaseHook]] = defaultdict(list)

@@ -1,6 +1,7 @@
 """What someone is told when signing in is paused after too many failures (django-axes).
 
-Axes counts failed sign-ins per username and per address (settings, "Sign-in lockout"). The
+Axes counts failed sign-ins per username and per address (settings, "Sign-in lockout"); the
+address is the client's as casework.client_ip reads it, the same the audit trail records. The
 sign-in page and the API's token endpoint refuse a paused attempt with the same words and the
 same status whether or not the username belongs to an account, and whether or not the password
 was right: the answer must not help anyone guess which accounts exist.

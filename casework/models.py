@@ -628,6 +628,9 @@ class AuditEvent(AbstractLogEntry):
         NOTIFY = "notify", _("sent a reminder")
         WITHDRAW = "withdraw", _("withdrew")
         MFA_RESET = "mfa_reset", _("reset two-step sign-in")
+        EMERGENCY = "emergency", _("took emergency access")
+        EMERGENCY_END = "emergency_end", _("ended emergency access")
+        EMERGENCY_REVIEW = "emergency_review", _("reviewed an emergency access")
 
     event = models.CharField(_("event"), max_length=20, choices=Event.choices, db_index=True)
     case = models.ForeignKey(

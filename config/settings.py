@@ -203,14 +203,18 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-# Two separate counters, so that either one locks. The address is REMOTE_ADDR, the one the
-# audit trail records, never a header the client could choose. Behind a proxy that does not
-# pass the client's address on (PROXY protocol), every request seems to come from the proxy
-# and the address counter would lock everybody out at once: switch it off there (README).
+# Two separate counters, so that either one locks. The address is the one the audit trail
+# records (casework.client_ip): the connection's (REMOTE_ADDR), unless the connection comes from
+# one of TRUSTED_PROXIES (IP addresses or networks such as 10.0.0.0/8, comma-separated; none by
+# default). Then it is the client's, read from the right of X-Forwarded-For past our own proxies;
+# from anyone else that header is ignored, since a client can write anything in it. Behind a
+# proxy that is not listed, every request seems to come from the proxy and the address counter
+# would lock everybody out at once: list it, or switch the counter off there (README).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 AXES_LOCKOUT_PARAMETERS: list[str] = ["username"]
 if env_bool("LOGIN_LOCKOUT_BY_ADDRESS", True):
     AXES_LOCKOUT_PARAMETERS.append("ip_address")
-AXES_CLIENT_IP_CALLABLE = "casework.audit.client_address"
+AXES_CLIENT_IP_CALLABLE = "casework.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "casework.lockout.locked_out_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # The database handler, except that a sign-in clears only its own username's failures, not
@@ -320,6 +324,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         # A sweep nobody picked up within the interval is replaced by the next one.
         "options": {"expires": env_int("REVIEW_REMINDER_EVERY_SECONDS", 300) - 10},
     },
+    "emergency-access": {
+        "task": "security.tasks.end_emergency_accesses",
+        "schedule": env_int("EMERGENCY_ACCESS_SWEEP_SECONDS", 60),
+        "options": {"expires": max(env_int("EMERGENCY_ACCESS_SWEEP_SECONDS", 60) - 5, 5)},
+    },
     "audit-seal": {
         "task": "security.tasks.seal_audit_events",
         "schedule": env_int("AUDIT_SEAL_EVERY_SECONDS", 300),
@@ -357,6 +366,11 @@ EXPORT_MAX_PENDING = env_int("EXPORT_MAX_PENDING", 3)
 AUDIT_SEAL_EVERY_SECONDS = env_int("AUDIT_SEAL_EVERY_SECONDS", 300)
 AUDIT_SEAL_DELAY_SECONDS = env_int("AUDIT_SEAL_DELAY_SECONDS", 60)
 AUDIT_SEAL_BATCH_SIZE = env_int("AUDIT_SEAL_BATCH_SIZE", 50_000)
+
+# --- Emergency access ("break the glass", security/emergency.py) ------------------------------
+# How long an emergency access lasts; the beat sweep (EMERGENCY_ACCESS_SWEEP_SECONDS, see
+# CELERY_BEAT_SCHEDULE) removes the grant at most that long after it ends.
+EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 8)
 
 # --- Multi-factor authentication ----------------------------------------------------------
 # The name authenticator apps show next to the code (casework.mfa).

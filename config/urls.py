@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("referrals.urls")),
     path("", include("reports.urls")),
+    path("", include("security.urls")),
     path("setup/", admin.site.urls),
     path("api/v1/", include("casework.api.urls")),
     path("api/v1/", include("assessments.api.urls")),

@@ -18,6 +18,7 @@ class ReviewsConfig(AppConfig):
         from casework.panels import register_case_panel
 
         from . import access, demo, panels, report, services
+        from .services import emergency
 
         register_grant_source(access.chair_grants)
         register_case_panel(panels.REVIEWS_PANEL)
@@ -29,3 +30,5 @@ class ReviewsConfig(AppConfig):
         register_case_hook("opened", services.on_case_opened)
         register_case_hook("risk_changed", services.on_risk_changed)
         register_case_hook("scale_recorded", services.on_scale_recorded)
+        # Emergency access to a case (security) rings the bell of its worker and supervisors.
+        register_case_hook("emergency_access", emergency.on_emergency_access)

@@ -462,6 +462,7 @@ class Notification(models.Model):
         ESCALATED = "escalated", _("A review escalated a case")
         REVOLVING_DOOR = "revolving_door", _("Revolving door")
         RETURNING = "returning", _("A family has come back")
+        EMERGENCY = "emergency", _("Emergency access was taken to a case")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -472,6 +473,11 @@ class Notification(models.Model):
         Review, on_delete=models.CASCADE, related_name="+", null=True, blank=True
     )
     due_on = models.DateField(null=True, blank=True)
+    # Who did what the notification is about, where it names them (emergency access: the person
+    # who took it). A column rather than a lookup, so the list names them in its own query.
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -148,6 +148,15 @@ def notification_text(notification: Notification) -> str:
         )
     if kind == Notification.Kind.RETURNING:
         return _("A family has come back: %(reference)s") % values
+    if kind == Notification.Kind.EMERGENCY:
+        # The list selects the actor with the notification (no query per row); a notification
+        # whose actor's account was removed still says what happened.
+        if notification.actor is not None:
+            return _("%(name)s took emergency access to %(reference)s on %(date)s") % {
+                **values,
+                "name": notification.actor.display_name,
+            }
+        return _("Emergency access was taken to %(reference)s on %(date)s") % values
     return str(notification.get_kind_display())
 
 
@@ -159,17 +168,44 @@ class NotificationRow:
     url: str | None
 
 
-def _notification_target(notification: Notification, visible: set[int]) -> str | None:
+def _notification_target(
+    notification: Notification, visible: set[int], access_logs: set[int] | None = None
+) -> str | None:
+    """Where the notification leads: None when its case is no longer visible to the reader.
+
+    `access_logs`: the cases whose access page the reader may open (an emergency access is
+    looked into there, where its reason is); without it, the case's own page.
+    """
     if notification.case_id is None or notification.case_id not in visible:
         return None
     if notification.review_id is not None and notification.kind == Notification.Kind.CHAIR:
         return review_url(notification.case_id, notification.review_id)
+    if notification.kind == Notification.Kind.EMERGENCY and notification.case_id in (
+        access_logs or set()
+    ):
+        return reverse("case_access_log", args=[notification.case_id])
     return reverse("case_detail", args=[notification.case_id])
+
+
+def _access_logs_open_to(actor: User, case_ids: set[int]) -> set[int]:
+    """The cases among these whose access page `actor` may open: the page asks for change or
+    export (casework.case_views.case_access_log), so a chair or a holder of emergency access
+    who can only view is sent to the case page instead."""
+    if not case_ids:
+        return set()
+    may_change = cases_visible_to(actor, perm="change").filter(pk__in=case_ids)
+    may_export = cases_visible_to(actor, perm="export").filter(pk__in=case_ids)
+    return set(
+        may_change.values_list("pk", flat=True).union(may_export.values_list("pk", flat=True))
+    )
 
 
 def notification_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    paginator = Paginator(selectors.notifications_for(actor), NOTIFICATIONS_PER_PAGE)
+    # The actor: the person an emergency-access notification names, in the same query.
+    paginator = Paginator(
+        selectors.notifications_for(actor).select_related("actor"), NOTIFICATIONS_PER_PAGE
+    )
     page = paginator.get_page(request.GET.get("page"))
     notifications = list(page.object_list)
     case_ids = {n.case_id for n in notifications if n.case_id is not None}
@@ -225,11 +261,14 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
         raise Http404
     services.notifications_mark_read(user=actor, ids=[notification.pk])
     visible: set[int] = set()
+    access_logs: set[int] = set()
     if notification.case_id is not None:
         visible = set(
             cases_visible_to(actor).filter(pk=notification.case_id).values_list("pk", flat=True)
         )
-    target = _notification_target(notification, visible)
+        if visible and notification.kind == Notification.Kind.EMERGENCY:
+            access_logs = _access_logs_open_to(actor, visible)
+    target = _notification_target(notification, visible, access_logs)
     if target is None:
         messages.info(request, _("You can no longer open this case."))
         return redirect("notification_list")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from django.core.management import call_command
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 DEMO_PASSWORD = "upstream-demo"
 
@@ -45,6 +45,17 @@ def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSW
     form = page.locator("main form")
     form.locator("input[name=username]").fill(username)
     form.locator("input[name=password]").fill(password)
+    form.locator("button[type=submit]").click()
+
+
+def sign_in_with_code(
+    page: Page, base_url: str, username: str, code: str, password: str = DEMO_PASSWORD
+) -> None:
+    """Sign in where two-step sign-in is on: the password, then the code the next page asks for."""
+    sign_in(page, base_url, username, password)
+    expect(page).to_have_url(re.compile(r"/accounts/verify/"))
+    form = page.locator("main form[action$='/accounts/verify/']")
+    form.locator("input[name=code]").fill(code)
     form.locator("button[type=submit]").click()
 
 
