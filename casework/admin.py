@@ -80,6 +80,7 @@ class TeamAdmin(admin.ModelAdmin[Team]):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin[User]):
     list_display = ["username", "first_name", "last_name", "organisation", "role", "is_active"]
+    list_select_related = ["organisation"]
     list_filter = ["organisation", "role", "is_active", "is_superuser"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),

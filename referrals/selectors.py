@@ -377,7 +377,7 @@ def intake_matches(user: AnyUser, intake: Intake) -> list[IntakeMatch]:
     candidates = list(
         Person.objects.filter(family__organisation_id=intake.organisation_id)
         .filter(where)
-        .select_related("family")
+        .select_related("family__village")  # the village is shown beside each family
         .order_by("-family_id", "pk")[:CANDIDATE_LIMIT]
     )
     by_family: dict[int, list[Person]] = {}
@@ -422,6 +422,14 @@ def intake_matches(user: AnyUser, intake: Intake) -> list[IntakeMatch]:
     for case in (
         Case.objects.filter(family_id__in=family_ids)
         .select_related("team", "worker")
+        # Whom to ask about a family in another team: one query for every team, not one each.
+        .prefetch_related(
+            models.Prefetch(
+                "team__supervisors",
+                queryset=User.objects.filter(is_active=True).order_by("pk"),
+                to_attr="active_supervisors",
+            )
+        )
         .order_by("-opened_on", "-pk")
     ):
         cases_by_family.setdefault(case.family_id, []).append(case)
@@ -440,7 +448,8 @@ def intake_matches(user: AnyUser, intake: Intake) -> list[IntakeMatch]:
                 continue
             if case.team_id not in supervisors:
                 supervisors[case.team_id] = tuple(
-                    u.display_name for u in case.team.supervisors.filter(is_active=True)
+                    u.display_name
+                    for u in case.team.active_supervisors  # type: ignore[attr-defined]
                 )
             contact = ElsewhereContact(case.team.name, supervisors[case.team_id])
             if contact not in elsewhere:

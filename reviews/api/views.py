@@ -561,8 +561,10 @@ class ChairingListView(ReviewsAPIView):
     )
     def get(self, request: Request) -> Response:
         actor = actor_of(request)
+        # The serializer names the chair, who scheduled and who signed: joined, not one each.
+        rows = reviews_chaired_by(actor).select_related("chair", "scheduled_by", "signed_by")
         response, count = self.paginate(
-            request, reviews_chaired_by(actor), api.ChairedReviewSerializer, {"request": request}
+            request, rows, api.ChairedReviewSerializer, {"request": request}
         )
         audit_view(actor, None, None, model=Review, extra={"list": "chairing", "count": count})
         return response
@@ -578,7 +580,8 @@ class NotificationListView(ReviewsAPIView):
     def get(self, request: Request) -> Response:
         actor = actor_of(request)
         paginator = PageNumberPagination()
-        rows = notifications_for(actor)
+        # Each notification names its case's family (CaseRefSerializer): joined, not one each.
+        rows = notifications_for(actor).select_related("case__family")
         page = paginator.paginate_queryset(rows, request, view=self)
         shown = list(page) if page is not None else list(rows)
         case_ids = {row.case_id for row in shown if row.case_id is not None}
