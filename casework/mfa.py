@@ -2,8 +2,9 @@
 
 Who needs it (`mfa_required_for`): supervisors and administrators while their organisation's
 `mfa_required` is on, every role while its `mfa_for_everyone` is on. Both are on by default;
-the synthetic demo organisation turns both off. Enrolment is for those the rule asks; accounts
-without an organisation (platform superusers) are not asked by this rule.
+the synthetic demo organisation turns both off. Platform superusers (accounts without an
+organisation, who reach /setup/) are always asked, unless MFA_FOR_PLATFORM_SUPERUSERS is off.
+Enrolment is for those the rule asks.
 
 `MFAMiddleware` (after django-otp's OTPMiddleware) sends a signed-in user who must verify to
 the verification page, or to enrolment when they have no device yet, from every page but the
@@ -60,7 +61,7 @@ _MANAGERS = (User.Role.SUPERVISOR, User.Role.ADMINISTRATOR)
 def mfa_required_for(user: User) -> bool:
     organisation = user.organisation
     if organisation is None:
-        return False
+        return user.is_superuser and settings.MFA_FOR_PLATFORM_SUPERUSERS
     if organisation.mfa_for_everyone:
         return True
     return organisation.mfa_required and user.role in _MANAGERS

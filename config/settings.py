@@ -375,6 +375,9 @@ EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 8)
 # --- Multi-factor authentication ----------------------------------------------------------
 # The name authenticator apps show next to the code (casework.mfa).
 OTP_TOTP_ISSUER = "Upstream"
+# Platform superusers (no organisation; they reach /setup/) give a code too. Off only for a
+# throwaway local setup.
+MFA_FOR_PLATFORM_SUPERUSERS = env_bool("MFA_FOR_PLATFORM_SUPERUSERS", True)
 
 # --- API ------------------------------------------------------------------------------------
 # Widgets render through the project's templates, so our own widget templates are found too.

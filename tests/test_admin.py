@@ -7,12 +7,13 @@ from django.urls import reverse
 
 from casework.models import User
 from casework.tests.factories import UserFactory
+from tests.mfa_sessions import sign_in_verified
 
 
 @pytest.mark.django_db
 def test_a_superuser_manages_organisations_teams_and_users(client):
     root = UserFactory.create(username="root", organisation=None, is_superuser=True, is_staff=True)
-    client.force_login(root)
+    sign_in_verified(client, root)
     for name in ("organisation", "team", "user", "village"):
         response = client.get(reverse(f"admin:casework_{name}_changelist"))
         assert response.status_code == 200, name

@@ -15,6 +15,7 @@ import time
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -24,6 +25,7 @@ from rest_framework.test import APIClient
 from casework.demo import DEMO_LOGINS
 from casework.models import AuditEvent, Organisation, User
 from casework.tests.factories import TEST_PASSWORD, OrganisationFactory, UserFactory
+from tests.mfa_sessions import sign_in_verified
 
 LOGIN = "/accounts/login/"
 VERIFY = "/accounts/verify/"
@@ -250,3 +252,26 @@ def test_sign_in_pages_stay_open_while_owing_a_code(supervisor, path):
     client = sign_in("supervisor")
     assert client.get(path).status_code in (200, 302)
     assert not client.get(path).get("Location", "").startswith(SETUP)
+
+
+@pytest.mark.django_db
+def test_a_platform_superuser_gives_a_code_before_the_setup_pages(client, settings):
+    root = UserFactory.create(username="root", organisation=None, is_superuser=True, is_staff=True)
+    client.force_login(root)
+
+    # No device yet: straight to enrolment, whatever page they ask for.
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_setup"))
+
+    # With a device but no code in this session: the code first.
+    TOTPDevice.objects.create(user=root, name="phone", confirmed=True)
+    response = client.get(reverse("admin:index"))
+    assert response["Location"].startswith(reverse("mfa_verify"))
+
+    # Verified: the set-up pages open.
+    assert sign_in_verified(Client(), root).get(reverse("admin:index")).status_code == 200
+
+    # A throwaway local set-up may turn the rule off.
+    settings.MFA_FOR_PLATFORM_SUPERUSERS = False
+    assert client.get(reverse("admin:index")).status_code == 200

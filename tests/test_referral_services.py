@@ -91,6 +91,7 @@ from referrals.services import (
     service_create,
     service_update,
 )
+from tests.mfa_sessions import sign_in_verified
 
 ROWS = (Service, Intake, IntakePerson, IntakeWorker, Consent, OutgoingReferral, Case, Person)
 Event = AuditEvent.Event
@@ -1636,7 +1637,7 @@ def test_a_superuser_keeps_the_kinds_of_help_and_only_looks_at_the_directory(cli
     from django.urls import reverse
 
     root = UserFactory.create(username="root", organisation=None, is_superuser=True, is_staff=True)
-    client.force_login(root)
+    sign_in_verified(client, root)
     kinds_page = client.get(reverse("admin:referrals_helpkind_changelist"))
     assert kinds_page.status_code == 200
     assert "Legal aid" in kinds_page.content.decode()

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 from casework.models import AuditEvent, User
 from casework.sessions import LAST_ACTIVITY, LOGIN_AT, REMAINING_HEADER
 from casework.tests.factories import TEST_PASSWORD, UserFactory
+from tests.mfa_sessions import sign_in_verified
 
 Event = AuditEvent.Event
 BACKGROUND = {"X-Upstream-Background": "1"}
@@ -304,7 +305,7 @@ def test_changing_the_password_ends_the_other_sessions_but_not_this_one(worker: 
 @pytest.mark.django_db
 def test_a_password_set_by_the_administrator_ends_the_users_sessions(worker: User):
     root = UserFactory.create(username="root", organisation=None, is_superuser=True, is_staff=True)
-    setup = signed_in(root)
+    setup = sign_in_verified(Client(), root)
     workers_browser = signed_in(worker)
     Token.objects.create(user=worker)
 
@@ -345,7 +346,7 @@ def _user_change_form(user: User, **changes: Any) -> dict[str, Any]:
 @pytest.mark.django_db
 def test_deactivating_an_account_ends_its_sessions_and_tokens(worker: User, colleague: User):
     root = UserFactory.create(username="root", organisation=None, is_superuser=True, is_staff=True)
-    setup = signed_in(root)
+    setup = sign_in_verified(Client(), root)
     workers_browser, colleagues_browser = signed_in(worker), signed_in(colleague)
     token = Token.objects.create(user=worker)
     url = reverse("admin:casework_user_change", args=[worker.pk])
