@@ -26,10 +26,9 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -519,8 +518,22 @@ class TokenView(ObtainAuthToken):
     authentication_classes: Sequence[type[BaseAuthentication]] = []
 
     @extend_schema(
-        request=AuthTokenSerializer,
-        responses={200: AuthTokenSerializer, 400: INVALID, 429: LOCKED_OUT},
+        request=inline_serializer(
+            "TokenRequest",
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(style={"input_type": "password"}),
+                "otp": serializers.CharField(
+                    required=False,
+                    help_text="A TOTP or recovery code, for people two-step sign-in applies to.",
+                ),
+            },
+        ),
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: INVALID,
+            429: LOCKED_OUT,
+        },
         auth=[],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
