@@ -329,6 +329,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": env_int("EMERGENCY_ACCESS_SWEEP_SECONDS", 60),
         "options": {"expires": max(env_int("EMERGENCY_ACCESS_SWEEP_SECONDS", 60) - 5, 5)},
     },
+    "clear-sessions": {
+        # Ended sessions are refused at once; this only deletes their rows.
+        "task": "security.tasks.clear_expired_sessions",
+        "schedule": 3600,
+        "options": {"expires": 3000},
+    },
     "audit-seal": {
         "task": "security.tasks.seal_audit_events",
         "schedule": env_int("AUDIT_SEAL_EVERY_SECONDS", 300),

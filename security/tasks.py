@@ -28,3 +28,14 @@ def end_emergency_accesses() -> dict[str, int]:
     from .emergency import emergency_sweep
 
     return emergency_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def clear_expired_sessions() -> None:
+    """Run by beat: delete sessions past their expiry (Django keeps them until someone does)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()

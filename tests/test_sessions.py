@@ -452,3 +452,21 @@ def test_a_token_can_be_revoked_by_its_holder(worker: User, colleague: User):
     (event,) = logouts(worker)
     assert event.reason == "token revoked"
     assert APIClient().post("/api/v1/auth/token/revoke/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_beat_deletes_the_rows_of_sessions_that_ended(worker: User, colleague: User):
+    from security.tasks import clear_expired_sessions
+
+    assert settings.CELERY_BEAT_SCHEDULE["clear-sessions"]["task"] == (
+        "security.tasks.clear_expired_sessions"
+    )
+    old, current = signed_in(worker), signed_in(colleague)
+    Session.objects.filter(session_key=old.session.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(minutes=1)
+    )
+
+    clear_expired_sessions()
+
+    assert not Session.objects.filter(session_key=old.session.session_key).exists()
+    assert is_signed_in(current)
