@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "referrals",
     "reports",
     "security",
+    "synthetic",
 ]
 
 MIDDLEWARE = [
