@@ -40,9 +40,11 @@ from .forms import (
 from .models import AuditEvent, Case, HomeVisit, Person, User, VisitAddendum, VisitChild
 from .panels import case_panels
 from .selectors import CaseFilters, case_audit_trail, caseload, default_scope
-from .view_helpers import actor_of, add_service_errors, conflict_response, refuse
+from .view_helpers import CappedPaginator, actor_of, add_service_errors, conflict_response, refuse
 
 CASES_PER_PAGE = 25
+# A list counts this many cases at most ("more than 1,000"): the filters narrow it.
+CASES_COUNTED = 1000
 VISITS_PER_PAGE = 20
 EVENTS_PER_PAGE = 50
 
@@ -85,7 +87,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             village=village.pk if village is not None else None,
             q=(data.get("q") or "").strip(),
         )
-    paginator = Paginator(caseload(actor, filters), CASES_PER_PAGE)
+    paginator = CappedPaginator(caseload(actor, filters), CASES_PER_PAGE, CASES_COUNTED)
     page = paginator.get_page(source.get("page"))
     audit_view(
         actor,

@@ -336,6 +336,28 @@ def test_the_caseload_takes_the_same_queries_however_many_cases(
     assert response.status_code == 200
 
 
+def test_a_long_list_says_more_than_the_cap_instead_of_counting_every_case(
+    cast: dict[str, User], team_a: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casework import case_views
+
+    monkeypatch.setattr(case_views, "CASES_COUNTED", 4)
+    client = client_for(cast["supervisor"])
+    _many_cases(team_a, cast["worker"], 3)
+    exact = client.get(reverse("case_list")).content.decode()
+    assert "More than" not in exact
+
+    _many_cases(team_a, cast["worker"], 3)
+    capped = client.get(reverse("case_list")).content.decode()
+    assert "More than 4 cases: narrow the list with the filters" in capped
+    assert "Page 1 of" not in capped or "Page 1 of 1" in capped  # 4 fit on one page of 25
+
+    # A narrower list (the supervisor's own cases: none) is counted exactly again.
+    narrowed = client.get(reverse("case_list"), {"scope": "mine"}).content.decode()
+    assert "More than" not in narrowed
+    assert "0 cases" in narrowed
+
+
 @pytest.mark.parametrize("count", [1, 15])
 def test_the_case_page_takes_the_same_queries_however_many_visits(
     count: int,
