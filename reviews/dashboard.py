@@ -87,12 +87,16 @@ def _case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
     return cases.select_related("family__village", "team", "worker")
 
 
-def open_reviews(cases: QuerySet[Case]) -> QuerySet[Review]:
-    return (
-        Review.objects.filter(status=Review.Status.SCHEDULED, case__in=cases)
-        .select_related("case__family__village", "case__team", "case__worker", "chair")
-        .order_by("due_on", "pk")
-    )
+def open_reviews(cases: QuerySet[Case], teams: list[int] | None = None) -> QuerySet[Review]:
+    """Scheduled reviews of `cases`. `teams` (the cases' teams) only helps PostgreSQL: with it,
+    it reads those teams' cases by index instead of every open review (2.6 s at 1M cases; as a
+    subquery rather than constants it does not help)."""
+    reviews = Review.objects.filter(status=Review.Status.SCHEDULED, case__in=cases)
+    if teams is not None:
+        reviews = reviews.filter(case__team_id__in=teams)
+    return reviews.select_related(
+        "case__family__village", "case__team", "case__worker", "chair"
+    ).order_by("due_on", "pk")
 
 
 def cases_whose_scale_fell(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -125,22 +129,26 @@ def cases_without_a_review(cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def unseen_return_flags(cases: QuerySet[Case]) -> QuerySet[ReturnFlag]:
-    return (
-        ReturnFlag.objects.filter(seen_at__isnull=True, case__in=cases)
-        .select_related("case__family__village", "case__team", "case__worker", "previous_case")
-        .order_by("-created_at", "-pk")
-    )
+def unseen_return_flags(
+    cases: QuerySet[Case], teams: list[int] | None = None
+) -> QuerySet[ReturnFlag]:
+    flags = ReturnFlag.objects.filter(seen_at__isnull=True, case__in=cases)
+    if teams is not None:
+        flags = flags.filter(case__team_id__in=teams)
+    return flags.select_related(
+        "case__family__village", "case__team", "case__worker", "previous_case"
+    ).order_by("-created_at", "-pk")
 
 
 def review_dashboard(user: User) -> ReviewDashboard:
-    """The dashboard of a supervisor (empty for anybody else): four queries in all."""
+    """The dashboard of a supervisor (empty for anybody else): five queries in all."""
     today = today_for(user)
     board = ReviewDashboard(today=today)
     if user.role != User.Role.SUPERVISOR:
         return board
     cases = supervised_cases(user)
-    for review in open_reviews(cases):
+    teams = list(Team.objects.filter(supervisors=user).values_list("pk", flat=True))
+    for review in open_reviews(cases, teams):
         if review.due_on < today:
             board.overdue.append(ReviewRow(review, (today - review.due_on).days))
         elif review.due_on <= today + WEEK:
@@ -157,5 +165,5 @@ def review_dashboard(user: User) -> ReviewDashboard:
         for case in cases_whose_scale_fell(cases)
     ]
     board.without_review = list(cases_without_a_review(cases))
-    board.return_flags = list(unseen_return_flags(cases))
+    board.return_flags = list(unseen_return_flags(cases, teams))
     return board

@@ -354,9 +354,9 @@ def test_the_dashboard_takes_the_same_queries_however_many_cases(
     many_cases(team_a, cast["worker"], cast["chair"], count)
     client = client_for(cast["supervisor"])
     client.get(reverse("review_dashboard"))
-    # Session, user, organisation, shell teams, four sections (reviews, falling scales,
-    # unscheduled cases, flags); the audit event.
-    with django_assert_max_num_queries(8):
+    # Session, user, organisation, shell teams, the supervised teams' ids, four sections
+    # (reviews, falling scales, unscheduled cases, flags); the audit event.
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("review_dashboard"))
     page = body(response)
     assert page.count('class="review-row') >= count
