@@ -85,6 +85,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             tier=data.get("tier") or "",
             risk_level=data.get("risk_level") or "",
             village=village.pk if village is not None else None,
+            province=data.get("province") or "",
             q=(data.get("q") or "").strip(),
         )
     paginator = CappedPaginator(caseload(actor, filters), CASES_PER_PAGE, CASES_COUNTED)

@@ -53,6 +53,7 @@ class CaseFilters:
     tier: str = ""
     risk_level: str = ""
     village: int | None = None
+    province: str = ""
     q: str = ""
     include_closed: bool = False
 
@@ -91,6 +92,8 @@ def caseload(user: User | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]
         cases = cases.filter(risk_level=filters.risk_level)
     if filters.village is not None:
         cases = cases.filter(family__village_id=filters.village)
+    if filters.province:
+        cases = cases.filter(family__village__province=filters.province)
     for term in filters.q.split()[:5]:
         cases = cases.filter(_matches_term(term[:100]))
     return (

@@ -300,6 +300,36 @@ def test_the_caseload_filters_by_phase_tier_risk_and_village(
     assert low.reference not in body
 
 
+def test_administrators_narrow_the_organisation_by_province_not_village(
+    cast: dict[str, User], team_a: Team, team_b: Team
+) -> None:
+    north = VillageFactory.create(name="Synthetic North", province="Synthetic Province N")
+    south = VillageFactory.create(name="Synthetic South", province="Synthetic Province S")
+    team_a.villages.add(north)
+    team_b.villages.add(south)
+    up = open_case(team=team_a, worker=cast["worker"], village=north)
+    down = open_case(team=team_b, worker=cast["chair"], village=south)
+
+    page = client_for(cast["admin"]).get(reverse("case_list")).content.decode()
+    assert 'name="province"' in page
+    assert 'name="village"' not in page  # thousands of options in a real organisation
+    assert "Synthetic Province N" in page
+    assert "Synthetic Province S" in page
+
+    body = (
+        client_for(cast["admin"])
+        .get(reverse("case_list"), {"province": "Synthetic Province S"})
+        .content.decode()
+    )
+    assert down.reference in body
+    assert up.reference not in body
+
+    # A worker keeps the villages of their team.
+    worker_page = client_for(cast["worker"]).get(reverse("case_list")).content.decode()
+    assert 'name="village"' in worker_page
+    assert 'name="province"' not in worker_page
+
+
 def test_a_list_read_leaves_one_audit_event(case: Case, cast: dict[str, User]) -> None:
     client = client_for(cast["worker"])
     before = AuditEvent.objects.count()
