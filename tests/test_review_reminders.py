@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 from django.core.mail import EmailMessage
+from django.core.mail.backends import locmem
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -270,3 +273,35 @@ def test_a_case_closed_after_claiming_is_skipped(review, people, mailoutbox):
     assert reminders.deliver_pending() == 0
     assert Reminder.objects.get().skipped
     assert mailoutbox == []
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The in-memory backend, counting how many connections the sweep made."""
+
+    opened = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        type(self).opened += 1
+
+
+def test_a_sweep_talks_to_the_mail_server_over_one_connection(team_a, people, mailoutbox, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
+    CountingBackend.opened = 0
+    for _ in range(3):
+        case = in_intervention(team_a, people["worker"], people["supervisor"])
+        due_in(chaired(case, people["supervisor"], people["chair"]), 1)
+
+    assert reminders.sweep() == {"claimed": 3, "delivered": 3}
+
+    assert len(mailoutbox) == 6  # worker and chair, three reviews
+    assert CountingBackend.opened == 1
+
+
+def test_a_second_sweep_does_not_offer_overdue_reviews_again(review, people, mailoutbox):
+    due_in(review, -10)
+    assert reminders.claim_due_reminders() == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert reminders.claim_due_reminders() == 0
+    # Nothing left to insert: no INSERT was even tried for the reminder already claimed.
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
