@@ -54,3 +54,17 @@ demo: $(VENV)/.run-installed
 
 clean:
 	rm -rf $(VENV) var/test-artifacts
+
+# Scale benchmarks (bench/scale.py; figures in README.md, "Benchmarks"): one PostgreSQL database
+# per size in BENCH_SIZES, generated if missing. Needs wrk, installed here when run as root.
+BENCH_SIZES ?= 10000,100000,1000000
+.PHONY: bench
+bench: $(VENV)/.run-installed
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+		else \
+			echo "bench needs wrk: run 'sudo apt-get install wrk' (Debian/Ubuntu) and try again." >&2; \
+			exit 1; \
+		fi; }
+	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python bench/scale.py
