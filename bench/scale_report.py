@@ -29,6 +29,12 @@ def _ms(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
+def _shared(run: Figures | None) -> str:
+    if not run:
+        return "—"
+    return f"{run['seconds']:.2f} ({run['delivered']:,} / {run['emails']:,})"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -259,6 +265,7 @@ def report(everything: Figures) -> str:
                 f"{first['claimed']:,} / {first['delivered']:,} / {first['emails']:,}",
                 f"{second['seconds']:.2f}",
                 f"{second['claimed']} / {second['delivered']} / {second['emails']}",
+                _shared(sweep.get("shared")),
             ]
         )
     if rows:
@@ -275,6 +282,7 @@ def report(everything: Figures) -> str:
                 "claimed / delivered / e-mails",
                 "second sweep s",
                 "claimed / delivered / e-mails",
+                "first sweep, two senders s",
             ],
             rows,
         )
@@ -347,9 +355,16 @@ def targets(everything: Figures) -> list[str]:
             return "—"
         first = run["first"]["seconds"]
         quiet = "second sends nothing" if run["second_sent_nothing"] else "**second sent**"
-        return (
+        text = (
             f"{first:.1f} s, {quiet} ({_verdict(first <= SWEEP_S and run['second_sent_nothing'])})"
         )
+        shared = run.get("shared")
+        if shared:
+            seconds = shared["seconds"]
+            text += (
+                f"; {shared['senders']} senders {seconds:.1f} s ({_verdict(seconds <= SWEEP_S)})"
+            )
+        return text
 
     def counts(size: Figures) -> str:
         labels = list(sizes)

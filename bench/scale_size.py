@@ -26,6 +26,7 @@ import argparse
 import http.client
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import signal
@@ -480,32 +481,77 @@ def _is_number(word: str) -> bool:
 # --- 3. The reminder sweep ----------------------------------------------------------------------
 
 
-def measure_sweep() -> dict[str, Any]:
-    """Two sweeps as beat would run them (committed), then what they wrote is removed."""
+def _send_in_child(results: Any) -> None:
+    """A second sending process, as a helper task on another worker process runs it."""
+    mail.outbox = []
+    delivered = reminders.deliver_pending()
+    results.put({"delivered": delivered, "emails": len(mail.outbox)})
+    connection.close()
+
+
+def _sweep_with_senders(senders: int) -> dict[str, Any]:
+    """Claim, then send with `senders` processes at once (REVIEW_REMINDER_SENDERS): this
+    process and senders - 1 forked ones, splitting the reminders with SKIP LOCKED."""
+    mail.outbox = []
+    started = time.perf_counter()
+    claimed = reminders.claim_due_reminders()
+    connection.close()  # a forked child must not share this process's connection
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    children = [context.Process(target=_send_in_child, args=(results,)) for _ in range(senders - 1)]
+    for child in children:
+        child.start()
+    delivered = reminders.deliver_pending()
+    emails = len(mail.outbox)
+    for _child in children:
+        part = results.get(timeout=3600)
+        delivered += part["delivered"]
+        emails += part["emails"]
+    for child in children:
+        child.join()
+    return {
+        "seconds": time.perf_counter() - started,
+        "senders": senders,
+        "claimed": claimed,
+        "delivered": delivered,
+        "emails": emails,
+    }
+
+
+def measure_sweep(senders: int = 2) -> dict[str, Any]:
+    """Two sweeps as beat would run them with one sender (committed), then what they wrote is
+    removed; then the first sweep again with `senders` processes sending, and removed again."""
     before = {
         model: model.objects.aggregate(m=Max("pk"))["m"] or 0
         for model in (Reminder, Delivery, Notification)
     }
+
+    def remove() -> None:
+        # Newest first: notifications and deliveries point at reminders.
+        for model in (Notification, Delivery, Reminder):
+            model.objects.filter(pk__gt=before[model]).delete()
+
     open_cases = Case.objects.exclude(phase=Case.Phase.CLOSED).count()
     scheduled = Review.objects.filter(status=Review.Status.SCHEDULED).count()
     runs = []
     try:
         for _ in range(2):
-            mail.outbox = []
-            started = time.perf_counter()
-            outcome = reminders.sweep()
-            seconds = time.perf_counter() - started
-            runs.append({"seconds": seconds, **outcome, "emails": len(mail.outbox)})
+            runs.append(_sweep_with_senders(1))
     finally:
-        # Newest first: notifications and deliveries point at reminders.
-        for model in (Notification, Delivery, Reminder):
-            model.objects.filter(pk__gt=before[model]).delete()
+        remove()
+    shared = None
+    if senders > 1:
+        try:
+            shared = _sweep_with_senders(senders)
+        finally:
+            remove()
     return {
         "open_cases": open_cases,
         "scheduled_reviews": scheduled,
         "first": runs[0],
         "second": runs[1] if len(runs) > 1 else None,
         "second_sent_nothing": len(runs) > 1 and runs[1]["emails"] == 0,
+        "shared": shared,
     }
 
 
@@ -706,7 +752,9 @@ def main() -> None:
         say(
             f"[{args.label}] reminder sweep: {first['seconds']:.2f} s, {first['emails']} e-mails; "
             f"second {result['sweep']['second']['seconds']:.2f} s, "
-            f"{result['sweep']['second']['emails']} e-mails"
+            f"{result['sweep']['second']['emails']} e-mails; two senders "
+            f"{result['sweep']['shared']['seconds']:.2f} s, "
+            f"{result['sweep']['shared']['emails']} e-mails"
         )
     if "load" not in skip:
         result["loadavg"]["load"] = os.getloadavg()[0]

@@ -348,6 +348,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # A reminder leased by a sweep that died is taken again after this long.
 REVIEW_REMINDER_LEASE_SECONDS = env_int("REVIEW_REMINDER_LEASE_SECONDS", 300)
+# How many worker processes share a large sweep's sending (the sweep itself and SENDERS - 1
+# helper tasks on the same queue; they split the reminders with SKIP LOCKED). Set it to the
+# number of worker processes that may spare the time.
+REVIEW_REMINDER_SENDERS = env_int("REVIEW_REMINDER_SENDERS", 1)
 # The right-hand side of reminder e-mails' Message-ID (the same message keeps the same id).
 REVIEW_REMINDER_MESSAGE_DOMAIN = env_str("REVIEW_REMINDER_MESSAGE_DOMAIN", "upstream.invalid")
 

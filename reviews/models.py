@@ -426,7 +426,14 @@ class Reminder(models.Model):
                 fields=["review", "kind", "due_on"], name="reminder_claimed_once"
             )
         ]
-        indexes = [models.Index(fields=["sent_at", "leased_until"])]
+        indexes = [
+            # What a sweep leases: the unsent, oldest first. Partial, so the lease walks the
+            # few unsent rows in order and stops at its batch, however many were sent before
+            # (a plain index on sent_at made each lease sort every unsent row: 18 ms at 1M).
+            models.Index(
+                fields=["id"], condition=models.Q(sent_at__isnull=True), name="reminder_unsent"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.review_id} {self.kind} {self.due_on}"

@@ -148,7 +148,14 @@ class Harness:
             broker_connection_timeout=3,
         )
 
-    def start(self, *, concurrency: int, delay_ms: int = 0, delay_after: bool = False) -> Worker:
+    def start(
+        self,
+        *,
+        concurrency: int,
+        delay_ms: int = 0,
+        delay_after: bool = False,
+        settings: dict[str, str] | None = None,
+    ) -> Worker:
         hostname = f"{self.queue}-{len(self.workers)}@localhost"
         log = self.tmp / f"worker-{len(self.workers)}.log"
         env = {
@@ -166,6 +173,7 @@ class Harness:
             "TEST_MAILBOX_DELAY_AFTER": "1" if delay_after else "",
             "REVIEW_REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
             "PYTHONUNBUFFERED": "1",
+            **(settings or {}),
         }
         command = [
             sys.executable,
@@ -427,6 +435,24 @@ def test_two_concurrent_sweeps_send_each_reminder_exactly_once(harness: Harness)
         f"\n[two sweeps] data {made - started:.1f}s, sweeps {swept - made:.1f}s "
         f"(worker start included), {outcomes}, {sum(sends.values())} e-mails"
     )
+
+
+def test_a_large_sweep_is_shared_with_its_helpers(harness: Harness) -> None:
+    expected = make_due_reviews()
+
+    # One sweep, as beat sends it, on a worker with two processes that may both send.
+    harness.start(concurrency=2, delay_ms=3, settings={"REVIEW_REMINDER_SENDERS": "2"})
+    [outcome] = harness.wait([harness.sweep()])
+    wait_for(lambda: unsent() == 0, timeout=45, what="the helper to finish")
+
+    assert outcome["claimed"] == len(expected.recipients)
+    assert outcome["helpers"] == 1
+    # The helper sent part of it, in the other process; nothing went out twice.
+    assert 0 < outcome["delivered"] < len(expected.recipients), outcome
+    sends = assert_delivered_exactly_once(expected, harness)
+    assert max(sends.values()) == 1, "an e-mail went out twice"
+    senders = {pid for pids in harness.send_pids().values() for pid in pids}
+    assert len(senders) == 2, senders
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
