@@ -7,7 +7,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import OuterRef
 
-from .models import User
+from .models import Team, User
 
 
 class UpstreamBackend(ModelBackend):
@@ -15,7 +15,10 @@ class UpstreamBackend(ModelBackend):
 
     Every page shows times in the organisation's zone, so fetching both in one query saves a
     query on every request. On PostgreSQL the ids of the user's groups come in the same query
-    (`door_group_ids`), so the door can scope with constants (casework.access._granted).
+    (`door_group_ids`), so the door can scope with constants (casework.access._granted), and
+    so do the ids of the teams they are a member or a supervisor of (`door_team_ids`, read by
+    casework.selectors.team_ids_of): a list scoped to a team then reads that team's cases by
+    its index, instead of walking the organisation's newest cases.
     """
 
     def get_user(self, user_id: Any) -> User | None:
@@ -24,7 +27,15 @@ class UpstreamBackend(ModelBackend):
             users = users.annotate(
                 door_group_ids=ArraySubquery(
                     User.groups.through.objects.filter(user_id=OuterRef("pk")).values("group_id")
-                )
+                ),
+                door_member_team_ids=ArraySubquery(
+                    Team.members.through.objects.filter(user_id=OuterRef("pk")).values("team_id")
+                ),
+                door_supervised_team_ids=ArraySubquery(
+                    Team.supervisors.through.objects.filter(user_id=OuterRef("pk")).values(
+                        "team_id"
+                    )
+                ),
             )
         user = users.filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -8,6 +8,7 @@ already allows; they differ only in which of the visible cases they show by defa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -20,7 +21,23 @@ def teams_of(user: User | AnonymousUser) -> QuerySet[Team]:
     """The teams a user works in, as member or supervisor."""
     if not user.is_authenticated:
         return Team.objects.none()
-    return Team.objects.filter(Q(members=user) | Q(supervisors=user)).distinct().order_by("name")
+    # Two lookups by the user's own index, each a semi-join: joining both link tables and
+    # then DISTINCT read every membership of the organisation (2 ms at 10,000 staff, on
+    # every page), and its estimate misled the plans of the queries it sat in.
+    member_of = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    supervising = Team.supervisors.through.objects.filter(user_id=user.pk).values("team_id")
+    return Team.objects.filter(Q(pk__in=member_of) | Q(pk__in=supervising)).order_by("name")
+
+
+def team_ids_of(user: User) -> list[int] | QuerySet[Team, Any]:
+    """The ids of `user`'s teams: as constants where they were loaded with the signed-in user
+    (casework.auth.UpstreamBackend), else as a subquery. Constants let PostgreSQL estimate a
+    team's cases and read them by the team index (a supervisor's list at 1M cases)."""
+    members: list[int] | None = getattr(user, "door_member_team_ids", None)
+    supervised: list[int] | None = getattr(user, "door_supervised_team_ids", None)
+    if members is None or supervised is None:
+        return teams_of(user).values("pk")
+    return sorted({team_id for team_id in [*members, *supervised] if team_id is not None})
 
 
 class Scope:
@@ -81,7 +98,7 @@ def caseload(user: User | AnonymousUser, filters: CaseFilters) -> QuerySet[Case]
     if scope == Scope.MINE:
         cases = cases.filter(Q(worker=user) | Q(covering_worker=user))
     elif scope == Scope.TEAM:
-        cases = cases.filter(team__in=teams_of(user).values("pk"))
+        cases = cases.filter(team__in=team_ids_of(user))
     if filters.phase:
         cases = cases.filter(phase=filters.phase)
     elif not filters.include_closed:
