@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import LONG_TEXT, Case, Family, HomeVisit, Person, Team, User, Village
-from .selectors import Scope, scopes_for, teams_of
+from .selectors import Scope, scopes_for, team_ids_of, teams_of
 from .services import FAMILY_FIELDS, PERSON_FIELDS, ChildSeen, PersonData
 from .widgets import DayMonthYearField
 
@@ -28,7 +28,7 @@ def villages_for(user: User) -> QuerySet[Village]:
     if user.role == User.Role.ADMINISTRATOR:
         villages = Village.objects.filter(teams__organisation=user.organisation)
     else:
-        villages = Village.objects.filter(teams__in=teams_of(user).values("pk"))
+        villages = Village.objects.filter(teams__in=team_ids_of(user))
     return villages.distinct().order_by("province", "district", "commune", "name")
 
 

@@ -46,6 +46,7 @@ from ..models import Case, HomeVisit, Person, User, VisitAddendum, VisitChild
 from ..selectors import CaseFilters, caseload
 from . import serializers as api
 from .authentication import ExpiringTokenAuthentication, token_for
+from .pagination import CappedCasePagination
 
 # --- Plumbing ------------------------------------------------------------------------------
 
@@ -196,7 +197,7 @@ class CaseworkAPIView(APIView):
         context: dict[str, Any],
     ) -> tuple[Response, int]:
         """One page of `queryset` and the total count."""
-        paginator = PageNumberPagination()
+        paginator = (getattr(self, "pagination_class", None) or PageNumberPagination)()
         page = paginator.paginate_queryset(queryset, request, view=self)
         if page is None:  # pagination switched off in the settings
             rows = list(queryset)
@@ -220,7 +221,7 @@ def case_detail(actor: User, case: Case, request: Request) -> Any:
 
 
 class CaseListView(CaseworkAPIView):
-    pagination_class = PageNumberPagination
+    pagination_class = CappedCasePagination
 
     @extend_schema(
         parameters=[api.CaseListQuerySerializer],
@@ -244,13 +245,10 @@ class CaseListView(CaseworkAPIView):
         response, count = self.paginate(
             request, caseload(actor, filters), api.CaseListSerializer, {"request": request}
         )
-        audit_view(
-            actor,
-            None,
-            None,
-            model=Case,
-            extra={"list": "cases", "q": filters.q, "count": count},
-        )
+        extra: dict[str, Any] = {"list": "cases", "q": filters.q, "count": count}
+        if isinstance(response.data, dict) and response.data.get("count_capped"):
+            extra["count_capped"] = True  # more matched than were counted
+        audit_view(actor, None, None, model=Case, extra=extra)
         return response
 
 
