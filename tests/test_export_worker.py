@@ -21,18 +21,15 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.db import connection
 from django.utils import timezone
 
 from casework.documents import case_file_sections
@@ -41,9 +38,9 @@ from reports.models import CaseExport
 from reports.rendering import watermark
 from reports.services import export_request, exports_purge
 from reports.tasks import render_export
+from tests.celery_workers import kill_worker, require_worker_services, start_worker, stop_worker
 from tests.pdf_reading import read_pdf
 
-ROOT = Path(__file__).resolve().parent.parent
 TASK = "reports.tasks.render_export"
 TASK_RE = re.escape(TASK)
 # A worker killed mid-rendering holds its export this long (the test waits it out); the other
@@ -53,38 +50,10 @@ LEASE_SECONDS = 2
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def redis_url() -> str:
-    return os.environ.get("REDIS_URL", "")
-
-
 @pytest.fixture
 def services() -> str:
     """Skip (a failure in CI) unless the database is PostgreSQL and Redis answers."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL (a database a worker process can share): set "
-            f"DATABASE_URL=postgres://...; the database is {connection.vendor}"
-        )
-    url = redis_url()
-    if not url:
-        pytest.skip("needs REDIS_URL: this process and the workers must share a broker")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
-    except redis.RedisError as error:
-        pytest.skip(f"needs Redis at REDIS_URL={url} for a real Celery worker: {error}")
-    return url
-
-
-def worker_database_url() -> str:
-    """The DATABASE_URL of the database this test uses (test_..., per xdist worker)."""
-    db = connection.settings_dict
-    user = quote(str(db["USER"] or ""), safe="")
-    password = quote(str(db["PASSWORD"] or ""), safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = quote(str(db["HOST"] or ""), safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    name = quote(str(db["NAME"]), safe="")
-    return f"postgres://{credentials}{host}{port}/{name}"
+    return require_worker_services()
 
 
 # --- Workers -------------------------------------------------------------------------------------
@@ -101,22 +70,14 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the whole group at once: no warm shutdown, no ack, no clean-up."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
+        kill_worker(self.process)
 
     def terminate(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)  # warm shutdown
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        stop_worker(self.process, timeout=10)
 
 
 @dataclass
@@ -138,49 +99,23 @@ class Harness:
         queue = queue or self.queue
         hostname = f"{queue}-{self.run}-{len(self.workers)}@localhost"
         log = self.tmp / f"worker-{len(self.workers)}.log"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": worker_database_url(),
-            "REDIS_URL": self.broker,
-            "CELERY_BROKER_URL": self.broker,
-            "EXPORT_ROOT": str(self.exports),
-            "EXPORT_QUEUE": self.queue,
-            "EXPORT_LEASE_SECONDS": str(lease_seconds),
-            "PYTHONUNBUFFERED": "1",
-        }
         # As docker-compose.yml starts the pdf worker (and, with queue="celery", the other one).
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "--prefetch-multiplier=1",
-            "--max-tasks-per-child=20",
-            "--max-memory-per-child=400000",
-            "-Q",
-            queue,
-            "-n",
-            hostname,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ]
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its own process group, killed as one
-            )
+        process = start_worker(
+            queue=queue,
+            hostname=hostname,
+            log=log,
+            env={
+                "CELERY_BROKER_URL": self.broker,
+                "EXPORT_ROOT": str(self.exports),
+                "EXPORT_QUEUE": self.queue,
+                "EXPORT_LEASE_SECONDS": str(lease_seconds),
+            },
+            options=[
+                "--prefetch-multiplier=1",
+                "--max-tasks-per-child=20",
+                "--max-memory-per-child=400000",
+            ],
+        )
         worker = Worker(process, hostname, log)
         self.workers.append(worker)
         return worker

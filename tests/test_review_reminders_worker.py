@@ -13,31 +13,32 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
 from celery import Celery
 from celery.result import AsyncResult
-from django.db import connection
 
 from casework.models import Case, Family, Organisation, Team, User
 from casework.tests.factories import OrganisationFactory, TeamFactory, UserFactory, VillageFactory
 from reviews import reminders
 from reviews.models import Delivery, Notification, Reminder, Review
+from tests.celery_workers import (
+    kill_worker,
+    require_worker_services,
+    start_worker,
+    stop_worker,
+    worker_database_url,
+)
 from tests.mailbox_backend import mailbox_file_name
 
-ROOT = Path(__file__).resolve().parent.parent
 TASK = "reviews.tasks.send_review_reminders"
 LEASE_SECONDS = 3
 DUE_TODAY = 500
@@ -47,40 +48,10 @@ OVERDUE_3 = 10
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-
-
 @pytest.fixture
 def services() -> str:
     """Skip (a failure in CI) unless the database is PostgreSQL and Redis answers."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL (row locks skipped with SKIP LOCKED, a database a worker process "
-            f"can share): set DATABASE_URL=postgres://...; the database is {connection.vendor}"
-        )
-    url = redis_url()
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
-    except redis.RedisError as error:
-        pytest.skip(f"needs Redis at REDIS_URL={url} for a real Celery worker: {error}")
-    return url
-
-
-def worker_database_url() -> str:
-    """The DATABASE_URL of the database this test uses (test_..., per xdist worker)."""
-    db = connection.settings_dict
-    user = quote(str(db["USER"] or ""), safe="")
-    password = quote(str(db["PASSWORD"] or ""), safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = quote(str(db["HOST"] or ""), safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    name = quote(str(db["NAME"]), safe="")
-    # The worker's commits need not wait for the disk: a worker killed by the test is what is
-    # tested, not a database server crash; each delivery is its own transaction, and waiting
-    # for fsync made the sweeps about 1.5 times as long.
-    options = quote("-c synchronous_commit=off", safe="")
-    return f"postgres://{credentials}{host}{port}/{name}?options={options}"
+    return require_worker_services()
 
 
 # --- Workers -------------------------------------------------------------------------------------
@@ -107,18 +78,10 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the whole group at once: no warm shutdown, no ack, no rollback by the worker."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
+        kill_worker(self.process)
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)  # warm shutdown
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        stop_worker(self.process, timeout=10)
 
 
 @dataclass
@@ -158,51 +121,28 @@ class Harness:
     ) -> Worker:
         hostname = f"{self.queue}-{len(self.workers)}@localhost"
         log = self.tmp / f"worker-{len(self.workers)}.log"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": worker_database_url(),
-            "REDIS_URL": self.broker,
-            "CELERY_BROKER_URL": self.broker,
-            # Read from the environment by Celery itself (app.conf.result_backend).
-            "CELERY_RESULT_BACKEND": self.broker,
-            "EMAIL_BACKEND": "tests.mailbox_backend.FolderBackend",
-            "TEST_MAILBOX_DIR": str(self.mailbox),
-            "TEST_MAILBOX_LOG": str(self.send_log),
-            "TEST_MAILBOX_DELAY_MS": str(delay_ms),
-            "TEST_MAILBOX_DELAY_AFTER": "1" if delay_after else "",
-            "REVIEW_REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
-            "PYTHONUNBUFFERED": "1",
-            **(settings or {}),
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=prefork",
-            f"--concurrency={concurrency}",
-            "-Q",
-            self.queue,
-            "-n",
-            hostname,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ]
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its own process group, killed as one
-            )
+        process = start_worker(
+            queue=self.queue,
+            hostname=hostname,
+            log=log,
+            concurrency=concurrency,
+            env={
+                # The worker's commits need not wait for the disk: a killed worker is what is
+                # tested here, not a database server crash.
+                "DATABASE_URL": worker_database_url(wait_for_disk=False),
+                "REDIS_URL": self.broker,
+                "CELERY_BROKER_URL": self.broker,
+                # Read from the environment by Celery itself (app.conf.result_backend).
+                "CELERY_RESULT_BACKEND": self.broker,
+                "EMAIL_BACKEND": "tests.mailbox_backend.FolderBackend",
+                "TEST_MAILBOX_DIR": str(self.mailbox),
+                "TEST_MAILBOX_LOG": str(self.send_log),
+                "TEST_MAILBOX_DELAY_MS": str(delay_ms),
+                "TEST_MAILBOX_DELAY_AFTER": "1" if delay_after else "",
+                "REVIEW_REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
+                **(settings or {}),
+            },
+        )
         worker = Worker(process, hostname, log, concurrency)
         self.workers.append(worker)
         return worker

@@ -12,11 +12,8 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
-import os
 import re
-import signal
 import subprocess
-import sys
 import time
 import uuid
 import zoneinfo
@@ -25,11 +22,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.db import connection
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -39,11 +34,11 @@ from casework.access import cases_visible_to
 from casework.models import AuditEvent, Case, User
 from config.celery import app as celery_app
 from security.models import EmergencyAccess
+from tests.celery_workers import require_worker_services, start_worker, stop_worker
 
 from .conftest import sign_in, sign_in_with_code
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 REASON = "Police called at night: the child was found alone; checking the plan before visiting."
 
 
@@ -103,16 +98,6 @@ class MailWorker:
         )
 
 
-def _database_url() -> str:
-    """The DATABASE_URL of the database this test uses (test_...), for the worker."""
-    db = connection.settings_dict
-    user = quote(str(db["USER"] or ""), safe="")
-    password = quote(str(db["PASSWORD"] or ""), safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}{db['HOST']}{port}/{quote(str(db['NAME']), safe='')}"
-
-
 @pytest.fixture
 def mail_worker(
     transactional_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -122,48 +107,26 @@ def mail_worker(
     The tasks queued by the live server go to this queue rather than Celery's default one,
     which other test runs on the same Redis may be serving with other databases.
     """
-    broker = os.environ.get("REDIS_URL", "")
-    if connection.vendor != "postgresql" or not broker:
-        pytest.skip("the worker shares the test's database and broker: set DATABASE_URL, REDIS_URL")
-    try:
-        redis.Redis.from_url(broker, socket_connect_timeout=1).ping()
-    except redis.RedisError as error:
-        pytest.skip(f"needs Redis at {broker} for a real Celery worker: {error}")
+    broker = require_worker_services()
     queue = f"upstream-test-emergency-{uuid.uuid4().hex[:10]}"
     monkeypatch.setitem(celery_app.conf, "task_default_queue", queue)
     mailbox = tmp_path / "mailbox"
     mailbox.mkdir()
     log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": broker,
-        "EMAIL_BACKEND": "tests.mailbox_backend.FolderBackend",
-        "TEST_MAILBOX_DIR": str(mailbox),
-        "TEST_MAILBOX_LOG": str(tmp_path / "sends.log"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-        "-Q", queue, "-n", f"{queue}@localhost",
-        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+    process = start_worker(
+        queue=queue,
+        log=log,
+        pool="solo",
+        env={
+            "EMAIL_BACKEND": "tests.mailbox_backend.FolderBackend",
+            "TEST_MAILBOX_DIR": str(mailbox),
+            "TEST_MAILBOX_LOG": str(tmp_path / "sends.log"),
+        },
+    )
     try:
         yield MailWorker(queue=queue, mailbox=mailbox, log=log, process=process)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_worker(process)
         # The queue and what kombu keeps about it (its exchange is named after it).
         redis.Redis.from_url(broker).delete(
             queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"

@@ -8,23 +8,19 @@ after the page has shown that the file is waiting, so the progress is really wat
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from casework.models import Case, User
 from reports.models import CaseExport
+from tests.celery_workers import require_worker_services, start_worker, stop_worker
 from tests.pdf_reading import read_pdf
 
 from .conftest import sign_in
@@ -34,27 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TICKED = ["people", "visits", "access"]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = quote(str(db["USER"] or ""), safe="")
-    password = quote(str(db["PASSWORD"] or ""), safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}{db['HOST']}{port}/{quote(str(db['NAME']), safe='')}"
-
-
 @pytest.fixture
 def pdf_queue(settings: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
     """A queue of this test's own, and what a worker needs to serve it (PostgreSQL, Redis)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process needs a database it can share: set DATABASE_URL")
-    broker = os.environ.get("REDIS_URL", "")
-    if not broker:
-        pytest.skip("needs REDIS_URL: the web process and the worker must share a broker")
-    try:
-        redis.Redis.from_url(broker, socket_connect_timeout=1).ping()
-    except redis.RedisError as error:
-        pytest.skip(f"needs Redis at {broker} for a real Celery worker: {error}")
+    broker = require_worker_services()
     settings.EXPORT_QUEUE = f"upstream-test-pdf-{uuid.uuid4().hex[:10]}"
     settings.EXPORT_ROOT = tmp_path / "exports"
     yield {
@@ -66,37 +45,13 @@ def pdf_queue(settings: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
     redis.Redis.from_url(broker).delete(settings.EXPORT_QUEUE)
 
 
-def start_worker(queue: dict[str, str]) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": queue["broker"],
-        "EXPORT_ROOT": queue["exports"],
-        "EXPORT_QUEUE": queue["queue"],
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker",
-        "--pool=prefork", "--concurrency=1", "--prefetch-multiplier=1",
-        "-Q", queue["queue"], "-n", f"{queue['queue']}@localhost",
-        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
-    ]  # fmt: skip
-    with open(queue["log"], "wb") as log:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-
-
-def stop_worker(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+def start_pdf_worker(queue: dict[str, str]) -> subprocess.Popen[bytes]:
+    return start_worker(
+        queue=queue["queue"],
+        log=Path(queue["log"]),
+        env={"EXPORT_ROOT": queue["exports"], "EXPORT_QUEUE": queue["queue"]},
+        options=["--prefetch-multiplier=1"],
+    )
 
 
 def test_admin_exports_a_case_file_for_a_court_and_the_audit_page_shows_it(
@@ -127,7 +82,7 @@ def test_admin_exports_a_case_file_for_a_court_and_the_audit_page_shows_it(
     export = CaseExport.objects.get(case=case, requested_by=admin)
     assert export.status == CaseExport.Status.QUEUED
 
-    worker = start_worker(pdf_queue)
+    worker = start_pdf_worker(pdf_queue)
     try:
         download_link = status.get_by_role("link", name="Download the PDF")
         expect(download_link).to_be_visible(timeout=90_000)
