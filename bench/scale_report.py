@@ -29,6 +29,10 @@ def _ms(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
+def _settings(values: dict[str, str]) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in values.items()) or "nothing"
+
+
 def _shared(run: Figures | None) -> str:
     if not run:
         return "—"
@@ -63,7 +67,9 @@ def report(everything: Figures) -> str:
     out.append(
         f"Measured {everything['date'][:16].replace('T', ' ')} UTC on {machine['cores']} cores "
         f"({machine['cpu']}), {machine['memory_gb']} GB memory, {postgres}, Python "
-        f"{machine['python']}; everything on the one machine (PostgreSQL, gunicorn, wrk). "
+        f"{machine['python']}; everything on the one machine (PostgreSQL, gunicorn, wrk); "
+        f"PostgreSQL's settings as shipped but for "
+        f"{_settings(settings.get('postgresql') or {})} (as docker-compose.yml sets them). "
         f"{settings['repeat']} timed requests or queries per figure after "
         f"{settings['warmup']} warm-up ones. Commit {everything.get('commit', '?')}."
     )
