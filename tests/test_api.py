@@ -820,35 +820,3 @@ def test_the_lists_inside_a_case_run_a_fixed_number_of_queries(
         )
         services.visit_addendum_add(actor=cast["worker"], case=world.case, visit=visit, text="+")
     assert list_queries() == few
-
-
-@pytest.mark.django_db
-def test_the_case_list_counts_up_to_a_cap_and_says_so(
-    case: Case, cast: dict[str, User], team_a: Any, monkeypatch: pytest.MonkeyPatch
-):
-    """An organisation of a million cases is not counted on every call (issue 10)."""
-    from casework.api.pagination import CappedCasePagination
-
-    monkeypatch.setattr(CappedCasePagination, "cap", 3)
-    monkeypatch.setattr(CappedCasePagination, "page_size", 2)
-    client = client_for(cast["worker"])
-    for name in ("Kanha", "Bopha", "Sokha", "Dara"):
-        open_case(team=team_a, worker=cast["worker"], family_name=f"Capped {name}")
-
-    before = AuditEvent.objects.count()
-    body = client.get("/api/v1/cases/").json()
-    assert body["count"] == 3
-    assert body["count_capped"] is True
-    assert len(body["results"]) == 2
-    [event] = events_since(before)
-    assert event.additional_data == {"list": "cases", "q": "", "count": 3, "count_capped": True}
-    # The pages stop at the cap: the second is the last, the third does not exist.
-    second = client.get("/api/v1/cases/?page=2").json()
-    assert len(second["results"]) == 1
-    assert second["next"] is None
-    assert client.get("/api/v1/cases/?page=3").status_code == 404
-
-    # A list under the cap is counted exactly.
-    narrowed = client.get("/api/v1/cases/?q=Bopha").json()
-    assert narrowed["count"] == 1
-    assert narrowed["count_capped"] is False
