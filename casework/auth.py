@@ -16,9 +16,10 @@ class UpstreamBackend(ModelBackend):
     Every page shows times in the organisation's zone, so fetching both in one query saves a
     query on every request. On PostgreSQL the ids of the user's groups come in the same query
     (`door_group_ids`), so the door can scope with constants (casework.access._granted), and
-    so do the ids of the teams they are a member or a supervisor of (`door_team_ids`, read by
-    casework.selectors.team_ids_of): a list scoped to a team then reads that team's cases by
-    its index, instead of walking the organisation's newest cases.
+    so do the ids of the teams they are a member or a supervisor of (`door_member_team_ids`,
+    `door_supervised_team_ids`, read by casework.selectors.team_ids_of and
+    supervised_team_ids): a list scoped to a team then reads that team's cases by its index,
+    instead of walking the organisation's newest cases.
     """
 
     def get_user(self, user_id: Any) -> User | None:

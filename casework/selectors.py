@@ -29,15 +29,31 @@ def teams_of(user: User | AnonymousUser) -> QuerySet[Team]:
     return Team.objects.filter(Q(pk__in=member_of) | Q(pk__in=supervising)).order_by("name")
 
 
+def _loaded_ids(user: User, attribute: str) -> list[int] | None:
+    """Ids loaded with the signed-in user (casework.auth.UpstreamBackend), or None."""
+    loaded: list[int] | None = getattr(user, attribute, None)
+    if loaded is None:
+        return None
+    return sorted({pk for pk in loaded if pk is not None})
+
+
 def team_ids_of(user: User) -> list[int] | QuerySet[Team, Any]:
-    """The ids of `user`'s teams: as constants where they were loaded with the signed-in user
-    (casework.auth.UpstreamBackend), else as a subquery. Constants let PostgreSQL estimate a
-    team's cases and read them by the team index (a supervisor's list at 1M cases)."""
-    members: list[int] | None = getattr(user, "door_member_team_ids", None)
-    supervised: list[int] | None = getattr(user, "door_supervised_team_ids", None)
+    """The ids of `user`'s teams: as constants where they were loaded with the signed-in user,
+    else as a subquery. Constants let PostgreSQL estimate a team's cases and read them by the
+    team index (a supervisor's list at 1M cases)."""
+    members = _loaded_ids(user, "door_member_team_ids")
+    supervised = _loaded_ids(user, "door_supervised_team_ids")
     if members is None or supervised is None:
         return teams_of(user).values("pk")
-    return sorted({team_id for team_id in [*members, *supervised] if team_id is not None})
+    return sorted({*members, *supervised})
+
+
+def supervised_team_ids(user: User) -> list[int]:
+    """The ids of the teams `user` supervises, loaded with them where they signed in."""
+    loaded = _loaded_ids(user, "door_supervised_team_ids")
+    if loaded is not None:
+        return loaded
+    return list(Team.objects.filter(supervisors=user).order_by("pk").values_list("pk", flat=True))
 
 
 class Scope:

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from assessments.models import ScaleScore, Voice
 from casework.access import cases_visible_to
-from casework.models import Case, Team, User
+from casework.models import Case, User
+from casework.selectors import supervised_team_ids
 
 from .models import ReturnFlag, Review
 
@@ -34,13 +35,14 @@ def today_for(user: User) -> datetime.date:
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(organisation.time_zone))
 
 
-def supervised_cases(user: User | AnonymousUser) -> QuerySet[Case]:
-    """The cases of the teams `user` supervises, as far as the door lets them manage them."""
+def supervised_cases(user: User | AnonymousUser, teams: list[int] | None = None) -> QuerySet[Case]:
+    """The cases of the teams `user` supervises (`teams`, where the caller has their ids), as
+    far as the door lets them manage them."""
     if not isinstance(user, User) or user.role != User.Role.SUPERVISOR:
         return Case.objects.none()
-    return cases_visible_to(user, perm="export").filter(
-        team__in=Team.objects.filter(supervisors=user).values("pk")
-    )
+    if teams is None:
+        teams = supervised_team_ids(user)
+    return cases_visible_to(user, perm="export").filter(team__in=teams)
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,8 @@ def review_dashboard(user: User) -> ReviewDashboard:
     board = ReviewDashboard(today=today)
     if user.role != User.Role.SUPERVISOR:
         return board
-    cases = supervised_cases(user)
-    teams = list(Team.objects.filter(supervisors=user).values_list("pk", flat=True))
+    teams = supervised_team_ids(user)
+    cases = supervised_cases(user, teams)
     for review in open_reviews(cases, teams):
         if review.due_on < today:
             board.overdue.append(ReviewRow(review, (today - review.due_on).days))

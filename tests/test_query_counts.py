@@ -1259,7 +1259,7 @@ MAX_QUERIES: dict[str, int] = {
     "review_reschedule": 9,
     "case_close": 13,
     "case_risk": 6,
-    "review_dashboard": 9,
+    "review_dashboard": 8,
     "reviews_to_chair": 5,
     "review_policy": 6,
     "notification_list": 7,
